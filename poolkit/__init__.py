@@ -1,0 +1,24 @@
+"""poolkit: pooling layers from loops to kernels, in numpy.
+
+The reference implementation of the course "Pooling, from loops to kernels".
+Numpy in, numpy out; names, arguments and defaults follow
+``torch.nn.functional``, and results match PyTorch and TensorFlow (to the bit
+for max and min). Modules, in the book's order:
+
+- :mod:`poolkit.geometry`: output sizes, padding rules, SAME, validation;
+- :mod:`poolkit.naive`: the nested loops;
+- :mod:`poolkit.im2col`: windows copied into a column matrix;
+- :mod:`poolkit.windows`: windows as strided views;
+- :mod:`poolkit.reduction`: the tie and NaN rule all of them follow;
+- :mod:`poolkit.functional`: the public functions below.
+"""
+
+from . import geometry, im2col, naive, reduction, windows
+from .functional import *  # noqa: F401,F403
+from .functional import __all__ as _functional_all
+from .geometry import explain, output_size, same_padding
+from .im2col import col2im, im2col as im2col_matrix  # noqa: F401
+
+__version__ = "0.1.0"
+__all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "col2im", "geometry",
+                                   "naive", "im2col", "windows", "reduction"]

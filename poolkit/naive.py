@@ -1,0 +1,87 @@
+"""Pooling as nested loops: the definition, one output element at a time.
+
+:func:`pool2d` is the loop exactly as readers first meet it (2-D, stride 1, no
+padding). :func:`extreme` and :func:`window_sum` are the same loop grown to every
+option poolkit supports, in any number of dimensions; ``method="naive"`` runs
+them, and the faster methods are tested against them.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .reduction import MODES, beats, sum_dtype
+
+
+def pool2d(X, pool_size, mode="max"):
+    """Pool a 2-D array with a ``pool_size = (p_h, p_w)`` window, stride 1, no padding.
+
+    ``X`` has shape ``(H, W)``; the result has shape ``(H - p_h + 1, W - p_w + 1)``
+    and ``Y[i, j]`` is the max (``mode="max"``), mean (``"avg"``) or min (``"min"``)
+    of ``X[i:i+p_h, j:j+p_w]``.
+
+    >>> pool2d(np.arange(9.).reshape(3, 3), (2, 2))
+    array([[4., 5.],
+           [7., 8.]])
+    """
+    if mode not in ("max", "avg", "min"):
+        raise ValueError(f"mode={mode!r} must be 'max', 'avg' or 'min'")
+    X = np.asarray(X)
+    p_h, p_w = pool_size
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + p_h, j:j + p_w]
+            if mode == "max":
+                Y[i, j] = window.max()
+            elif mode == "avg":
+                Y[i, j] = window.mean()
+            else:
+                Y[i, j] = window.min()
+    return Y
+
+
+def _taps(axes, o):
+    """Yield ``(position, flat_index)`` for each in-bounds tap of window ``o``, in scan order."""
+    for j in itertools.product(*(range(a.taps) for a in axes)):
+        if all(a.valid[oi, ji] for a, oi, ji in zip(axes, o, j)):
+            pos = tuple(int(a.positions[oi, ji]) for a, oi, ji in zip(axes, o, j))
+            yield pos, int(np.ravel_multi_index(pos, [a.size for a in axes]))
+
+
+def extreme(x, axes, mode="max", return_indices=True):
+    """Max (or min) over each window, by loops.
+
+    ``x`` has shape ``(N, C, *L)``; ``axes`` are the spatial dims' :class:`~poolkit.geometry.Axis`.
+    Returns ``(values, indices)`` of shape ``(N, C, *O)``; indices are flat positions in
+    each ``(n, c)`` plane of ``x`` (always computed: the loop gets them for free).
+    """
+    assert mode in MODES
+    better = beats(mode)
+    out_shape = x.shape[:2] + tuple(a.out for a in axes)
+    values = np.empty(out_shape, dtype=x.dtype)
+    indices = np.empty(out_shape, dtype=np.int64)
+    for n, c in np.ndindex(x.shape[:2]):
+        for o in np.ndindex(out_shape[2:]):
+            best = best_index = None
+            for pos, flat in _taps(axes, o):
+                v = x[(n, c) + pos]
+                if best is None or better(v, best) or v != v:  # v != v: v is NaN
+                    best, best_index = v, flat
+            values[(n, c) + o] = best
+            indices[(n, c) + o] = best_index
+    return values, indices
+
+
+def window_sum(x, axes):
+    """Sum of the in-bounds elements of each window, by loops: ``(N, C, *L) -> (N, C, *O)``,
+    accumulated in :func:`~poolkit.reduction.sum_dtype`."""
+    out_shape = x.shape[:2] + tuple(a.out for a in axes)
+    sums = np.zeros(out_shape, dtype=sum_dtype(x.dtype))
+    for n, c in np.ndindex(x.shape[:2]):
+        for o in np.ndindex(out_shape[2:]):
+            for pos, _ in _taps(axes, o):
+                sums[(n, c) + o] += x[(n, c) + pos]
+    return sums
