@@ -1,0 +1,109 @@
+# Pooling, from loops to kernels: build the book, run the tests.
+#
+#   make book      build the website into _build/html (creates .venv first)
+#   make test      notebook lint, pytest on tests/, nbval on every chapter
+#   make serve     build if needed, then serve _build/html on localhost
+#   make lab       JupyterLab in the course's environment
+#   make outputs   re-execute every chapter in place with the pinned versions
+#   make lock      rewrite tools/requirements.lock from the current .venv
+#   make clean     remove build outputs and caches (keeps .venv)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := tools/requirements.lock
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+# Parallel pytest workers for tests/ and chapters/ (xdist); 0 runs everything in one process.
+JOBS ?= 2
+
+# TensorFlow's C++ logs must be silenced before it is imported, in every process
+# (pytest, nbval's kernels, the executor of `make outputs`, JupyterLab's kernels).
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYTHONHASHSEED := 0
+
+CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard *.md) $(CHAPTERS) $(wildcard chapters/*.md)
+SANITIZE := tools/nbval-sanitize.cfg
+
+ifeq ($(JOBS),0)
+XDIST :=
+else
+XDIST := -n $(JOBS) --dist loadgroup
+NBVAL_XDIST := -n $(JOBS) --dist loadfile
+endif
+
+.PHONY: help venv book test lint test-unit test-notebooks serve lab outputs lock clean
+
+help:
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------- environment
+
+venv: $(STAMP)
+
+# Re-installs only when the lock or pyproject.toml changed (or .venv is new).
+$(STAMP): $(LOCK) pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))"
+	$(BIN)/python -m pip install -q -r $(LOCK)
+	$(BIN)/python -m pip install -q -e . --no-deps --no-build-isolation
+	@touch $@
+
+lock: $(STAMP)
+	{ sed -n '/^#/p' $(LOCK); \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -viE '^poolkit([=@ ]|$$)'; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	@touch $(STAMP)
+
+# ---------------------------------------------------------------------- book
+
+book: $(STAMP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "The site is at _build/html/index.html  (file://$(CURDIR)/_build/html/index.html)"
+
+_build/html/index.html: $(STAMP) $(BOOK_SOURCES)
+	$(MAKE) book
+
+serve: _build/html/index.html
+	@echo "Serving the book at http://localhost:$(PORT)/  (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# --------------------------------------------------------------------- tests
+
+test: lint test-unit test-notebooks
+
+lint: $(STAMP)
+	$(BIN)/python tools/lint_notebooks.py
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) tests/
+
+# pytest exits 5 when it collects nothing: a book with no chapter yet is not a failure here.
+test-notebooks: $(STAMP)
+ifeq ($(CHAPTERS),)
+	@echo "No chapters/*.ipynb yet: nothing for nbval to check."
+else
+	$(BIN)/python -m pytest $(NBVAL_XDIST) --nbval --nbval-current-env \
+	    --nbval-sanitize-with $(SANITIZE) chapters/
+endif
+
+# ---------------------------------------------------------------- authoring
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+outputs: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py $(CHAPTERS)
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis tools/.cache
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 \
+	    | xargs -0 rm -rf
