@@ -25,6 +25,7 @@ import numpy as np
 
 from . import im2col as _im2col
 from . import naive as _naive
+from . import separable as _separable
 from . import windows as _windows
 from .geometry import Axis, _show, build_axes, to_tuple
 
@@ -33,7 +34,7 @@ __all__ = [
     "max_unpool", "max_pool_with_argmax", "METHODS",
 ]
 
-METHODS = {"naive": _naive, "im2col": _im2col, "windows": _windows}
+METHODS = {"naive": _naive, "im2col": _im2col, "windows": _windows, "separable": _separable}
 """The implementations ``method=`` selects; ``"auto"`` picks the fastest that never copies windows."""
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -44,7 +45,7 @@ _NAMED = {"NCW": 1, "NWC": 1, "NCHW": 2, "NHWC": 2, "NCDHW": 3, "NDHWC": 3}
 
 def _engine(method):
     if method == "auto":
-        return _windows
+        return _separable
     try:
         return METHODS[method]
     except (KeyError, TypeError):
