@@ -9,16 +9,16 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.naive`: the nested loops;
 - :mod:`poolkit.im2col`: windows copied into a column matrix;
 - :mod:`poolkit.windows`: windows as strided views;
+- :mod:`poolkit.separable`: one dimension at a time over flat shifted slices (the fast path);
 - :mod:`poolkit.reduction`: the tie and NaN rule all of them follow;
 - :mod:`poolkit.functional`: the public functions below.
 """
 
-from . import geometry, im2col, naive, reduction, windows
+from . import geometry, im2col, naive, reduction, separable, windows
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
 from .geometry import explain, output_size, same_padding
-from .im2col import col2im, im2col as im2col_matrix  # noqa: F401
 
 __version__ = "0.1.0"
-__all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "col2im", "geometry",
-                                   "naive", "im2col", "windows", "reduction"]
+__all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "geometry", "naive", "im2col",
+                                   "windows", "separable", "reduction"]
