@@ -314,7 +314,7 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
                 raise ValueError(f"output_size={_show(output_size)} must be within stride of the default size "
                                  f"{default} (dimension {i}: strictly between {dflt - si} and {dflt + si})")
     plane = int(np.prod(size))
-    flat = idx.x.reshape(idx.x.shape[:2] + (-1,)).astype(np.int64)
+    flat = idx.x.reshape(idx.x.shape[:2] + (int(np.prod(idx.spatial)),)).astype(np.int64)
     if flat.size and (flat.min() < 0 or flat.max() >= plane):
         bad = flat.min() if flat.min() < 0 else flat.max()
         raise ValueError(f"indices contains {bad}, outside [0, {plane}): the flat positions of the "

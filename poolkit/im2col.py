@@ -28,7 +28,7 @@ def _columns(x, axes, fill):
         grid.append(np.clip(a.positions, 0, a.size - 1).reshape(shape))
     cols = x[(slice(None), slice(None)) + tuple(grid)]
     cols[:, :, ~valid_mask(axes)] = fill
-    return cols.reshape(cols.shape[:2 + n] + (-1,))
+    return cols.reshape(cols.shape[:2 + n] + (int(np.prod(cols.shape[2 + n:])),))
 
 
 def im2col(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, fill=0):
@@ -60,7 +60,8 @@ def col2im(cols, x_shape, kernel_size, stride=None, padding=0, dilation=1, ceil_
     counts how many windows read each element.
     """
     axes = build_axes(x_shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
-    return scatter_add(np.asarray(cols).reshape(tuple(x_shape[:2]) + tuple(a.out for a in axes) + (-1,)),
+    k = int(np.prod([a.taps for a in axes]))
+    return scatter_add(np.asarray(cols).reshape(tuple(x_shape[:2]) + tuple(a.out for a in axes) + (k,)),
                        axes, x_shape)
 
 
@@ -70,7 +71,7 @@ def scatter_add(cols, axes, x_shape):
     flat = flat_index(axes).reshape(-1)
     keep = valid_mask(axes).reshape(-1)
     out = np.zeros((planes, int(np.prod(x_shape[2:]))), dtype=cols.dtype)
-    np.add.at(out, (np.arange(planes)[:, None], flat[keep][None, :]), cols.reshape(planes, -1)[:, keep])
+    np.add.at(out, (np.arange(planes)[:, None], flat[keep][None, :]), cols.reshape(planes, flat.size)[:, keep])
     return out.reshape(x_shape)
 
 
