@@ -33,7 +33,7 @@ import numpy as np
 
 from . import windows
 from .geometry import first_valid_index
-from .reduction import beats, fill_value, sum_dtype
+from .reduction import fill_value, sum_dtype
 
 CHUNK_BYTES = 1 << 19
 """Target size of one chunk of input (512 KiB): large enough for long loops, small enough for L2."""
@@ -96,8 +96,8 @@ def _plan(shape, per, axes, dtype, fill):
 def _run(streams, axes, step):
     """Push chunks of parallel ``(B, *L, T)`` streams through the passes, returning ``(B, *O, T)`` arrays.
 
-    ``streams`` is a list of ``(array, dtype, fill)``; ``step`` reduces one pass in
-    place, given one ``(result, taps)`` pair per stream.
+    ``streams`` is a list of ``(array, dtype, fill)``; ``step(pass, *pairs)`` reduces
+    one pass in place, given the pass and one ``(result, taps)`` pair per stream.
     """
     first = streams[0][0]
     B = first.shape[0]
@@ -110,7 +110,7 @@ def _run(streams, axes, step):
         for passes in zip(*plans):
             for p, cur in zip(passes, curs):
                 p.buf[:b][p.interior] = cur
-            step(*(p.shifts(b) for p in passes))
+            step(passes[0], *(p.shifts(b) for p in passes))
             curs = [p.result(b) for p in passes]
         for out, cur in zip(outs, curs):
             out[b0:b0 + b] = cur
@@ -134,7 +134,7 @@ def extreme(x, axes, mode="max", return_indices=True):
     if not return_indices:
         op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, x.dtype)
 
-        def step(values):
+        def step(p, values):
             res, taps = values
             np.copyto(res, taps[0])
             for v in taps[1:]:
@@ -142,28 +142,67 @@ def extreme(x, axes, mode="max", return_indices=True):
         (values,) = _run([(mem, x.dtype, fill)], axes, step)
         return _to_input_layout(values, x, last), None
 
-    better = beats(mode)
-    floating = x.dtype.kind == "f"
+    values, indices = _extreme_with_indices(mem, axes, mode, fill)
+    return _to_input_layout(values, x, last), _to_input_layout(indices, x, last)
 
-    def step(values, indices):
-        (res, taps), (ires, itaps) = values, indices
+
+def _extreme_with_indices(mem, axes, mode, fill):
+    """Values and flat indices of ``mem`` (``(B, *L, T)``): ``(B, *O, T)`` each.
+
+    Alongside the values runs a small integer stream: the number of the chosen tap
+    in the window, ``t = j_1*k_2*...*k_n + ... + j_n``. A pass along dim ``i``
+    reduces the values as above, then finds the first tap equal to the result
+    (scanning taps backwards and blending ``code = eq ? tap's code : code``
+    arithmetically, without branches), and adds ``j_i * (k_{i+1}*...*k_n)``. The
+    flat index follows from ``t`` and the output position at the end.
+    """
+    floating = mem.dtype.kind == "f"
+    op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, mem.dtype)
+    kernel = [a.taps for a in axes]
+    weight = {i + 1: int(np.prod(kernel[i + 1:])) for i in range(len(axes))}
+    code_dtype = np.min_scalar_type(int(np.prod(kernel)) - 1)
+
+    def blend(code, mask, new, scratch):
+        """``code = mask ? new : code``, in wrapping unsigned arithmetic."""
+        np.subtract(new, code, out=scratch)
+        np.multiply(scratch, mask, out=scratch)
+        code += scratch
+
+    def step(p, values, codes):
+        (res, taps), (code, code_taps) = values, codes
         np.copyto(res, taps[0])
-        np.copyto(ires, itaps[0])
-        take = np.empty(res.shape, dtype=bool)
-        for v, iv in zip(taps[1:], itaps[1:]):
-            better(v, res, out=take)
-            if floating:
-                take |= np.isnan(v)
-            np.copyto(res, v, where=take)
-            np.copyto(ires, iv, where=take)
+        for v in taps[1:]:
+            op(res, v, out=res)
+        w, last = weight[p.dim], len(taps) - 1
+        mask = np.empty(res.shape, dtype=bool)
+        scratch = np.empty(res.shape, dtype=code_dtype)
+        np.add(code_taps[last], last * w, out=code, dtype=code_dtype)
+        for j in range(last - 1, -1, -1):           # backwards: the first equal tap wins
+            np.equal(taps[j], res, out=mask)
+            blend(code, mask, code_taps[j] + code_dtype.type(j * w), scratch)
+        if floating and np.isnan(res).any():         # NaN results: the last NaN tap, as the scan
+            for j in range(len(taps)):
+                np.isnan(taps[j], out=mask)
+                blend(code, mask, code_taps[j] + code_dtype.type(j * w), scratch)
 
-    values, indices = _run([(mem, x.dtype, fill), (_position_index(mem, axes), np.int64, 0)], axes, step)
+    zero_codes = np.broadcast_to(np.zeros((), dtype=code_dtype), mem.shape)
+    values, codes = _run([(mem, mem.dtype, fill), (zero_codes, code_dtype, 0)], axes, step)
+    indices = np.zeros(codes.shape, dtype=np.int64)
+    tap = codes.astype(np.int64)
+    stride = 1
+    for i in range(len(axes) - 1, -1, -1):
+        a = axes[i]
+        shape = [1] * codes.ndim
+        shape[i + 1] = a.out
+        j = (tap // weight[i + 1]) % a.taps
+        indices += (a.start + a.stride * np.arange(a.out).reshape(shape) + a.dilation * j) * stride
+        stride *= a.size
     # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
     lone = values == fill
     if lone.any():
         first = first_valid_index(axes).reshape((1,) + values.shape[1:-1] + (1,))
         indices[lone] = np.broadcast_to(first, values.shape)[lone]
-    return _to_input_layout(values, x, last), _to_input_layout(indices, x, last)
+    return values, indices
 
 
 def _keeping_earlier(op, dtype):
@@ -182,19 +221,12 @@ def _keeping_earlier(op, dtype):
     return op
 
 
-def _position_index(mem, axes):
-    """Flat spatial index of every element of ``mem`` (``(B, *L, T)``), as a broadcast view."""
-    sizes = [a.size for a in axes]
-    grid = np.arange(int(np.prod(sizes)), dtype=np.int64).reshape((1,) + tuple(sizes) + (1,))
-    return np.broadcast_to(grid, mem.shape)
-
-
 def window_sum(x, axes):
     """Sum of the in-bounds elements of each window: ``(N, C, *L) -> (N, C, *O)``,
     accumulated in :func:`~poolkit.reduction.sum_dtype` (padding adds zeros)."""
     if not all(a.regular for a in axes):
         return windows.window_sum(x, axes)
-    def step(sums):
+    def step(p, sums):
         res, taps = sums
         np.copyto(res, taps[0])
         for v in taps[1:]:
