@@ -187,16 +187,16 @@ def _extreme_with_indices(mem, axes, mode, fill):
 
     zero_codes = np.broadcast_to(np.zeros((), dtype=code_dtype), mem.shape)
     values, codes = _run([(mem, mem.dtype, fill), (zero_codes, code_dtype, 0)], axes, step)
-    indices = np.zeros(codes.shape, dtype=np.int64)
-    tap = codes.astype(np.int64)
-    stride = 1
-    for i in range(len(axes) - 1, -1, -1):
-        a = axes[i]
+    # flat index = (where the window starts) + (where tap t lies in it), per spatial dim.
+    mult = np.cumprod([1] + [a.size for a in axes[:0:-1]])[::-1]
+    offsets, base = np.zeros(1, dtype=np.int64), np.zeros((1,) * codes.ndim, dtype=np.int64)
+    for i, a in enumerate(axes):
+        offsets = (offsets[:, None] + a.dilation * mult[i] * np.arange(a.taps)).reshape(-1)
         shape = [1] * codes.ndim
         shape[i + 1] = a.out
-        j = (tap // weight[i + 1]) % a.taps
-        indices += (a.start + a.stride * np.arange(a.out).reshape(shape) + a.dilation * j) * stride
-        stride *= a.size
+        base = base + ((a.start + a.stride * np.arange(a.out)) * mult[i]).reshape(shape)
+    indices = np.take(offsets, codes)
+    indices += base
     # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
     lone = values == fill
     if lone.any():
