@@ -100,8 +100,10 @@ endif
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
 
+# TIMINGS=1 also refreshes the stored output of timing cells (kept by default, so
+# that running `make outputs` twice gives no diff).
 outputs: $(STAMP)
-	$(BIN)/python tools/run_notebooks.py $(CHAPTERS)
+	$(BIN)/python tools/run_notebooks.py $(if $(TIMINGS),--timings) $(CHAPTERS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis tools/.cache

@@ -11,6 +11,10 @@ and leaves that notebook unchanged.
 
 The result is deterministic, so running it twice gives no diff:
 
+- a timing cell (tagged ``nbval-ignore-output``) keeps the output it already has,
+  so the stored timings change only on purpose: pass ``--timings``
+  (``make outputs TIMINGS=1``) to store fresh ones; a timing cell with no stored
+  output gets its first one either way;
 - execution counts are 1, 2, 3, ... in order (empty cells keep ``None``);
 - no execution timestamps (``metadata.execution``, ``ExecuteTime``) are stored;
 - consecutive stream outputs of the same stream are merged into one;
@@ -57,11 +61,18 @@ class CurrentEnvKernelSpecs(KernelSpecManager):
                                       **ipykernel.kernelspec.get_kernel_dict())
 
 
+class CurrentEnvKernelManager(AsyncKernelManager):
+    def _kernel_spec_manager_default(self):
+        return CurrentEnvKernelSpecs(data_dir=self.data_dir)
+
+
 def _path_rewriters() -> list[tuple[re.Pattern, str]]:
+    rules = [
+        (re.compile(r"(?:/[^\s/'\"<>:\x1b]+)+/(site-packages|dist-packages)/"), r"\1/"),
+        (re.compile(r"(?:/[^\s/'\"<>:\x1b]+)+/lib/(python3\.\d+)/"), r"\1/"),
+    ]
     roots = {str(ROOT), os.path.realpath(ROOT)}
-    rules = [(re.compile(re.escape(r) + r"/"), "") for r in sorted(roots, key=len, reverse=True)]
-    rules.append((re.compile(r"(?<![\w.~])(?:/[^\s/'\"<>:\x1b]+)+/(site-packages|dist-packages)/"), r"\1/"))
-    rules.append((re.compile(r"(?<![\w.~])(?:/[^\s/'\"<>:\x1b]+)+/lib/(python3\.\d+)/"), r"\1/"))
+    rules += [(re.compile(re.escape(r) + r"/"), "") for r in sorted(roots, key=len, reverse=True)]
     return rules
 
 
@@ -107,20 +118,32 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def run_notebook(path: Path, timeout: int = TIMEOUT) -> nbformat.NotebookNode:
+def _is_timing(cell) -> bool:
+    return cell.cell_type == "code" and "nbval-ignore-output" in cell.metadata.get("tags", [])
+
+
+def run_notebook(path: Path, timeout: int = TIMEOUT, timings: bool = False) -> nbformat.NotebookNode:
     """Execute one notebook in its own folder and return the normalized result."""
     nb = nbformat.read(path, as_version=4)
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=CurrentEnvKernelSpecs())
+    kept = {} if timings else {i: c.outputs for i, c in enumerate(nb.cells) if _is_timing(c) and c.outputs}
     client = NotebookClient(
         nb,
-        km=km,
-        timeout=timeout,
+        kernel_manager_class=CurrentEnvKernelManager,
         kernel_name=KERNEL_NAME,
+        # the kernel's own start-up chatter (not cell output) stays off the terminal
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        timeout=timeout,
         allow_errors=False,  # only cells tagged raises-exception may raise
         record_timing=False,
         resources={"metadata": {"path": str(path.resolve().parent)}},
     )
     client.execute()
+    for i, outputs in kept.items():
+        cell = nb.cells[i]
+        for out in outputs:
+            if "execution_count" in out:
+                out.execution_count = cell.execution_count
+        cell.outputs = outputs
     return normalize(nb)
 
 
@@ -128,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to execute in place (default: chapters/*.ipynb)")
+    parser.add_argument("--timings", action="store_true",
+                        help="also replace the stored output of timing (nbval-ignore-output) cells")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
     if not paths:
@@ -138,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         print(f"run_notebooks: {path} ...", flush=True)
         try:
-            nb = run_notebook(path)
+            nb = run_notebook(path, timings=args.timings)
         except CellExecutionError as exc:
             print(f"run_notebooks: {path} FAILED, left unchanged:\n{exc}", file=sys.stderr)
             failed.append(path)

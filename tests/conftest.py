@@ -1,0 +1,103 @@
+"""Shared test set-up.
+
+- TensorFlow's logging switches are set before anything can import TensorFlow.
+- ``book``: the book, built once per test session (tests/test_book.py and
+  tests/test_site.py both use it; under xdist they share one worker, see their
+  ``xdist_group`` mark).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import settings
+
+# TensorFlow reads these when it is first imported: set them before any test does.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+# Property tests are reproducible: the same examples on every run, no example database.
+# HYPOTHESIS_PROFILE=dev explores new examples instead.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_entries(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every page of the book in reading order, as docnames ('intro', 'chapters/01_...')."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(items):
+        for item in items or []:
+            if "file" in item:
+                pages.append(item["file"])
+            walk(item.get("sections"))
+            walk(item.get("chapters"))
+            for part in item.get("parts", []) or []:
+                walk(part.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []) or []:
+        walk(part.get("chapters"))
+    return [str(Path(p).with_suffix("")) if Path(p).suffix in (".md", ".ipynb") else p for p in pages]
+
+
+def source_of(docname: str) -> Path:
+    """The source file of a page: an .ipynb or .md under the repository root."""
+    for suffix in (".ipynb", ".md"):
+        path = ROOT / f"{docname}{suffix}"
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"no source for toc entry {docname!r}")
+
+
+@dataclass
+class BookBuild:
+    returncode: int
+    log: str
+    html: Path
+    seconds: float
+
+    def warnings(self) -> list[str]:
+        return [line for line in self.log.splitlines()
+                if "WARNING" in line or "ERROR" in line or "CRITICAL" in line]
+
+
+def _jupyter_book() -> str:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("jupyter-book")
+    if not found:
+        pytest.fail("jupyter-book is not installed in this environment (run `make venv`)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory) -> BookBuild:
+    """Build the book from the checkout into a temporary folder, as `make book` does
+    (clean output folder, warnings as errors, nitpicky, keep going to report all)."""
+    out = tmp_path_factory.mktemp("book")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [_jupyter_book(), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+    )
+    return BookBuild(proc.returncode, proc.stdout + proc.stderr, out / "_build" / "html",
+                     time.perf_counter() - start)

@@ -1,0 +1,67 @@
+"""The book builds from a clean folder with warnings as errors, and every page in
+_toc.yml is produced with what a reader needs on it."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+import yaml
+
+from conftest import ROOT, toc_entries
+
+pytestmark = pytest.mark.xdist_group("book")
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+REPO_URL = CONFIG["repository"]["url"].rstrip("/")
+REPO_PATH = REPO_URL.split("github.com/", 1)[1]
+BRANCH = CONFIG["repository"]["branch"]
+PAGES = toc_entries()
+NOTEBOOKS = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+
+
+def test_toc_sources_exist():
+    missing = [p for p in PAGES if not ((ROOT / f"{p}.ipynb").exists() or (ROOT / f"{p}.md").exists())]
+    assert not missing, f"_toc.yml lists pages with no .ipynb/.md source: {missing}"
+
+
+def test_build_succeeds_without_warnings(book):
+    warnings = book.warnings()
+    assert book.returncode == 0 and not warnings, (
+        f"jupyter-book build -W -n --keep-going exited {book.returncode} with "
+        f"{len(warnings)} warning/error line(s):\n" + "\n".join(warnings[:40])
+        + ("" if warnings else "\n--- log tail ---\n" + book.log[-3000:]))
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_built(book, docname):
+    page = book.html / f"{docname}.html"
+    assert page.exists(), f"{docname} is in _toc.yml but {page.name} was not built"
+    html = page.read_text(encoding="utf-8")
+    assert re.search(r"<h1[^>]*>", html), f"{docname}.html has no <h1> title"
+
+
+def test_only_toc_pages_built(book):
+    built = {str(p.relative_to(book.html).with_suffix("")) for p in book.html.rglob("*.html")
+             if not p.relative_to(book.html).parts[0].startswith(("_", "."))}
+    extra = built - set(PAGES) - {"genindex", "search", "index"}  # index redirects to the root
+    assert not extra, f"pages built that are not in _toc.yml: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_chapter_download_and_launch_links(book, docname):
+    html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
+    source = book.html / "_sources" / f"{docname}.ipynb"
+    assert source.exists(), f"the download button's notebook {source.name} is missing"
+    nbformat.validate(nbformat.read(source, as_version=4))
+    assert f"_sources/{docname}.ipynb" in html, "no .ipynb download link on the page"
+    colab = f"colab.research.google.com/github/{REPO_PATH}/blob/{BRANCH}/{docname}.ipynb"
+    assert colab in html, f"no Colab launch link to {colab}"
+    assert "mybinder.org/v2/gh/" + REPO_PATH in html, "no Binder launch link"
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_setup_cell_not_shown(book, docname):
+    html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
+    assert "google.colab" not in html, "the Colab setup cell should be hidden (tag it remove-cell)"
