@@ -1,0 +1,8 @@
+"""The exercises :mod:`poolkit.checks` can grade, one module per chapter.
+
+Each module declares its chapter's exercises with ``register(Exercise(...))``;
+importing this package (which :mod:`poolkit.checks` does) registers them all.
+To add a chapter's exercises, write its module and import it below.
+"""
+
+from . import ch01_pooling_by_hand, ch02_padding_stride_channels  # noqa: F401
