@@ -78,7 +78,13 @@ serve: _build/html/index.html
 
 # --------------------------------------------------------------------- tests
 
-test: lint test-unit test-notebooks
+# All three steps run even when one fails; the exit status says whether any did.
+test: $(STAMP)
+	@status=0; for step in lint test-unit test-notebooks; do \
+	    start=$$SECONDS; \
+	    $(MAKE) --no-print-directory $$step || { status=1; echo "make test: $$step FAILED"; }; \
+	    echo "make test: $$step took $$((SECONDS - start)) s"; \
+	done; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/python tools/lint_notebooks.py
