@@ -139,6 +139,9 @@ def extreme(x, axes, mode="max", return_indices=True):
             np.copyto(res, taps[0])
             for v in taps[1:]:
                 op(res, v, out=res)
+            if x.dtype.kind == "f" and np.isnan(res).any():  # NaN results: the last NaN tap's bits, as the scan
+                for v in taps:
+                    np.copyto(res, v, where=np.isnan(v))
         (values,) = _run([(mem, x.dtype, fill)], axes, step)
         return _to_input_layout(values, x, last), None
 
@@ -180,9 +183,10 @@ def _extreme_with_indices(mem, axes, mode, fill):
         for j in range(last - 1, -1, -1):           # backwards: the first equal tap wins
             np.equal(taps[j], res, out=mask)
             blend(code, mask, code_taps[j] + code_dtype.type(j * w), scratch)
-        if floating and np.isnan(res).any():         # NaN results: the last NaN tap, as the scan
+        if floating and np.isnan(res).any():         # NaN results: the last NaN tap (its bits too), as the scan
             for j in range(len(taps)):
                 np.isnan(taps[j], out=mask)
+                np.copyto(res, taps[j], where=mask)
                 blend(code, mask, code_taps[j] + code_dtype.type(j * w), scratch)
 
     zero_codes = np.broadcast_to(np.zeros((), dtype=code_dtype), mem.shape)
