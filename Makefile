@@ -103,8 +103,9 @@ endif
 
 # ---------------------------------------------------------------- authoring
 
+# LAB_ARGS=--no-browser (or any other JupyterLab option) is passed on.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # TIMINGS=1 also refreshes the stored output of timing cells (kept by default, so
 # that running `make outputs` twice gives no diff).
