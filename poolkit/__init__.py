@@ -12,6 +12,7 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.separable`: one dimension at a time over flat shifted slices (the fast path);
 - :mod:`poolkit.reduction`: the tie and NaN rule all of them follow;
 - :mod:`poolkit.functional`: the public functions below.
+- :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly.
 """
 
 from . import geometry, im2col, naive, reduction, separable, windows
@@ -19,6 +20,7 @@ from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
 from .geometry import explain, output_size, same_padding
 from . import checks  # noqa: F401  (the exercise checker)
+from . import interop  # noqa: F401  (PyTorch <-> TensorFlow)
 
 __version__ = "0.1.0"
 __all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "geometry", "naive", "im2col",
