@@ -32,7 +32,8 @@ PAGE_WIDTH = 7.0
 CELL = 0.42
 """Side of one grid cell, in inches, before a figure is shrunk to fit the page."""
 
-WINDOW_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+WINDOW_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+                 "#bcbd22")
 """Outline colours of successive windows (cycled)."""
 
 HIGHLIGHT = "#ff7f0e"
@@ -355,10 +356,20 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
     in_h, in_w = hi[0] - lo[0] + 1, hi[1] - lo[1] + 1
 
     out_h, out_w = out_shape
+    shape_text = f"{x2.shape[1]}" if one_d else f"{x2.shape[0]}×{x2.shape[1]}"
+    in_title = f"input ({shape_text})"
+    (top, bottom), (left, right) = pads
+    if one_d and (left or right):
+        in_title += f", padding {left}" if left == right else f"\npadding {left} left, {right} right"
+    elif not one_d and (top or bottom or left or right):
+        if top == bottom and left == right:
+            in_title += f", padding {top}" if top == left else f", padding ({top}, {left})"
+        else:
+            in_title += f"\npadding {top} top, {bottom} bottom, {left} left, {right} right"
     out_title = f"{mode} output ({out_w if one_d else f'{out_h}×{out_w}'})"
     ratios = [in_w, max(out_w, 0.2 * len(out_title))] if show_output else [in_w]
     width = CELL * (in_w + (ratios[1] + 1 if show_output else 0)) + 0.4
-    height = CELL * max(in_h, out_h) + 0.75 + (0.3 if title else 0)
+    height = CELL * max(in_h, out_h) + 0.75 + (0.3 if title else 0) + (0.2 if "\n" in in_title else 0)
     fig = _new_figure(_fit(width, height))
     gs = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
     ax = fig.add_subplot(gs[0, 0])
@@ -419,16 +430,6 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
     ax.set_ylim(hi[0] + 0.55, lo[0] - 0.55)
     ax.set_aspect("equal")
     _clean(ax)
-    shape_text = f"{x2.shape[1]}" if one_d else f"{x2.shape[0]}×{x2.shape[1]}"
-    in_title = f"input ({shape_text})"
-    (top, bottom), (left, right) = pads
-    if one_d and (left or right):
-        in_title += f", padding {left}" if left == right else f", padding {left} left, {right} right"
-    elif not one_d and (top or bottom or left or right):
-        if top == bottom and left == right:
-            in_title += f", padding {top}" if top == left else f", padding ({top}, {left})"
-        else:
-            in_title += f", padding {top} top, {bottom} bottom, {left} left, {right} right"
     ax.set_title(in_title, fontsize=10)
 
     if show_output:
