@@ -65,7 +65,7 @@ class _Input:
         self.last = data_format in _LAST
         x = np.asarray(x)
         if x.dtype.kind not in kinds:
-            need = "a floating-point" if kinds == "f" else "a floating-point or integer"
+            need = {"f": "a floating-point", "iu": "an integer"}.get(kinds, "a floating-point or integer")
             raise TypeError(f"{what} has dtype {x.dtype}; {fname} needs {need} array")
         spatial = _SPATIAL[dims]
         layout = f"(N, {spatial}, C) or ({spatial}, C)" if self.last else f"(N, C, {spatial}) or (C, {spatial})"
@@ -341,6 +341,8 @@ def max_pool_with_argmax(x, ksize, strides, padding, include_batch_in_index=Fals
     x = np.asarray(x)
     if x.ndim != 4:
         raise ValueError(f"x has shape {x.shape}; max_pool_with_argmax expects 4-D (N, H, W, C)")
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"x has dtype {x.dtype}; max_pool_with_argmax needs a floating-point or integer array")
     k, s = (_tf_window(v, name) for v, name in ((ksize, "ksize"), (strides, "strides")))
     if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
         raise ValueError(f"padding={padding!r} must be 'SAME' or 'VALID'")
