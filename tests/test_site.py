@@ -246,11 +246,13 @@ def test_solutions_fold_and_unfold(open_page, docname):
         solution = solutions.nth(i)
         solution.scroll_into_view_if_needed()
         body = solution.locator(":scope > :not(.admonition-title):not(button)").first
-        title = solution.locator(".admonition-title").first
-        assert title.is_visible(), f"{docname}: solution {i + 1} has no visible title to click"
+        # sphinx-togglebutton's "Click to show" button (the title itself holds a link to the exercise)
+        button = solution.locator("button.toggle-button").first
+        assert button.is_visible(), f"{docname}: solution {i + 1} has no visible button to open it"
         assert not body.is_visible(), f"{docname}: solution {i + 1} is open before it is clicked"
-        title.click()
+        button.click()
         body.wait_for(state="visible", timeout=5000)
+        assert button.get_attribute("aria-expanded") == "true", f"{docname}: solution {i + 1} not marked open"
     assert not problems, f"{docname}: " + "; ".join(problems)
 
 
