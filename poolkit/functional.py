@@ -304,6 +304,8 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
             raise ValueError(f"output size would be {size}: padding={_show(padding)} is too large for "
                              f"kernel_size={_show(kernel_size)} and stride={_show(stride)}")
     else:
+        if not isinstance(output_size, (tuple, list, np.ndarray)):
+            raise TypeError(f"output_size={_show(output_size)} must be a sequence of {dims} or {dims + 2} ints")
         size = tuple(output_size)
         if len(size) == dims + 2:
             size = size[2:] if not inp.last else size[1:-1]
