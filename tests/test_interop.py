@@ -437,3 +437,91 @@ def test_models_with_layers_that_have_no_equivalent():
 def test_errors_name_the_parameter_and_the_rule(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+# ---------------------------------------------------------------- the exercises of chapters 5-7
+def avg_exclude_pad(x, k, s, p):
+    padded, real = np.pad(x, p), np.pad(np.ones_like(x), p)
+    n = (len(padded) - k) // s + 1
+    return np.array([padded[i * s: i * s + k].sum() / real[i * s: i * s + k].sum() for i in range(n)])
+
+
+def adaptive_avg_pool1d(x, output_size):
+    L = x.shape[-1]
+    return np.stack([x[:, (i * L) // output_size: -(-(i + 1) * L // output_size)].mean(axis=1)
+                     for i in range(output_size)], axis=1)
+
+
+def max_unpool1d(y, indices, length):
+    out = np.zeros(y.shape[:-1] + (length,))
+    for c in range(y.shape[0]):
+        out[c, indices[c]] = y[c]
+    return out
+
+
+def tf_max_pool1d(x, k, s):
+    return tf().nn.max_pool1d(x[None, :, None], k, s, "VALID").numpy()[0, :, 0]
+
+
+def conv_pool_size(n, conv_k, conv_s, conv_padding, pool_k, pool_s, pool_padding):
+    def size(n, k, s, padding):
+        return -(-n // s) if padding == "same" else (n - k) // s + 1
+    return size(size(n, conv_k, conv_s, conv_padding), pool_k, pool_s, pool_padding)
+
+
+def tf_argmax(x, k, s):
+    return tf().nn.max_pool_with_argmax(x, k, s, "VALID")[1].numpy()
+
+
+def same_max_pool_torch(x, k, s):
+    F = torch().nn.functional
+    t = torch().from_numpy(x).permute(0, 3, 1, 2)
+    pads = []
+    for n in reversed(t.shape[2:]):
+        need = max(0, (-(-n // s) - 1) * s + k - n)
+        pads += [need // 2, need - need // 2]
+    return F.max_pool2d(F.pad(t, pads, value=-np.inf), k, s).permute(0, 2, 3, 1).numpy()
+
+
+def avg_pool_tf(x, k, s, p):
+    T = tf()
+    t = T.pad(T.transpose(x, (0, 2, 3, 1)), [[0, 0], [p, p], [p, p], [0, 0]])
+    return T.transpose(T.nn.avg_pool2d(t, k, s, "VALID"), (0, 3, 1, 2)).numpy()
+
+
+def ceil_mode_pads(n, k, s, p):
+    out = -(-(n + 2 * p - k) // s) + 1
+    if (out - 1) * s >= n + p:
+        out -= 1
+    return p, max(0, (out - 1) * s + k - n - p)
+
+
+SOLUTIONS = {f.__name__: f for f in (avg_exclude_pad, adaptive_avg_pool1d, max_unpool1d, tf_max_pool1d,
+                                       conv_pool_size, tf_argmax, same_max_pool_torch, avg_pool_tf,
+                                       ceil_mode_pads)}
+CHAPTERS = {5: ["avg_exclude_pad", "adaptive_avg_pool1d", "max_unpool1d"],
+            6: ["tf_max_pool1d", "conv_pool_size", "tf_argmax"],
+            7: ["same_max_pool_torch", "avg_pool_tf", "ceil_mode_pads"]}
+
+
+def test_chapters_5_to_7_register_their_exercises():
+    from poolkit.checks import list_exercises
+    for chapter, ids in CHAPTERS.items():
+        assert list_exercises(chapter=chapter) == ids
+
+
+@pytest.mark.parametrize("eid", sorted(SOLUTIONS))
+def test_exercise_solution_passes_stub_fails_mistakes_get_their_hint(eid):
+    from poolkit.checks import evaluate, get_exercise
+    result = evaluate(eid, SOLUTIONS[eid])
+    assert result.passed, result.message
+
+    def stub(*args):
+        raise NotImplementedError
+
+    stubbed = evaluate(eid, stub)
+    assert not stubbed.passed and "NotImplementedError" in stubbed.message
+    for mistake in get_exercise(eid).mistakes:
+        if mistake.like is not None:
+            wrong = evaluate(eid, mistake.like)
+            assert not wrong.passed and wrong.hint == mistake.hint, (eid, mistake.hint, wrong.message)
