@@ -1,6 +1,8 @@
 """Shared test set-up.
 
 - TensorFlow's logging switches are set before anything can import TensorFlow.
+- Hypothesis runs the "ci" profile (the same examples every run) unless
+  ``HYPOTHESIS_PROFILE=dev``.
 - ``book``: the book, built once per test session (tests/test_book.py and
   tests/test_site.py both use it; under xdist they share one worker, see their
   ``xdist_group`` mark).
@@ -23,10 +25,6 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import settings
-
-# TensorFlow reads these when it is first imported: set them before any test does.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 # Property tests are reproducible: the same examples on every run, no example database.
 # HYPOTHESIS_PROFILE=dev explores new examples instead.
