@@ -8,7 +8,6 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..backward import avg_pool2d_backward, route
 from ..checks import Exercise, Mistake, randint, random_values, register
 from ..functional import max_pool2d
 
@@ -58,7 +57,7 @@ def _columns_first(dy, indices, x_shape):
 register(Exercise(
     id="max_pool_backward", title="Max pooling backward from the indices", chapter=4,
     signature="max_pool_backward(dy, indices, x_shape)",
-    reference=lambda dy, indices, x_shape: route(dy, indices, x_shape),
+    reference=_route,
     cases=[
         _max_case(np.array([[[[1.0, 3.0, 2.0, 3.0, 0.0]]]]), (1, 3), 1, 0, 1),
         _max_case(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2, 0, 2),
@@ -87,12 +86,22 @@ register(Exercise(
 
 
 # ---------------------------------------------------------------- avg_pool_backward
+def _route(dy, indices, x_shape):
+    from ..backward import route   # imported when first graded
+    return route(dy, indices, x_shape)
+
+
+def _avg_pool2d_backward(*args, **kwargs):
+    from ..backward import avg_pool2d_backward   # imported when first graded
+    return avg_pool2d_backward(*args, **kwargs)
+
+
 def _avg_reference(dy, x_shape, k, s, p, count_include_pad=False):
-    return avg_pool2d_backward(dy, np.zeros(x_shape), k, s, p, count_include_pad=count_include_pad)
+    return _avg_pool2d_backward(dy, np.zeros(x_shape), k, s, p, count_include_pad=count_include_pad)
 
 
 def _spread_unscaled(dy, x_shape, k, s, p):
-    return avg_pool2d_backward(dy, np.zeros(x_shape), k, s, p, divisor_override=1)
+    return _avg_pool2d_backward(dy, np.zeros(x_shape), k, s, p, divisor_override=1)
 
 
 def _avg_overwrite(dy, x_shape, k, s, p):
