@@ -12,6 +12,16 @@ from ..checks import Exercise, Mistake, randint, random_values, register
 from ..functional import max_pool2d
 
 
+def _route(dy, indices, x_shape):
+    from ..backward import route   # imported when first graded
+    return route(dy, indices, x_shape)
+
+
+def _avg_pool2d_backward(*args, **kwargs):
+    from ..backward import avg_pool2d_backward   # imported when first graded
+    return avg_pool2d_backward(*args, **kwargs)
+
+
 # ---------------------------------------------------------------- max_pool_backward
 def _max_case(x, k, s, p, dy_seed):
     """(dy, indices, x_shape) of a max pooling of ``x`` (N, C, H, W)."""
@@ -86,16 +96,6 @@ register(Exercise(
 
 
 # ---------------------------------------------------------------- avg_pool_backward
-def _route(dy, indices, x_shape):
-    from ..backward import route   # imported when first graded
-    return route(dy, indices, x_shape)
-
-
-def _avg_pool2d_backward(*args, **kwargs):
-    from ..backward import avg_pool2d_backward   # imported when first graded
-    return avg_pool2d_backward(*args, **kwargs)
-
-
 def _avg_reference(dy, x_shape, k, s, p, count_include_pad=False):
     return _avg_pool2d_backward(dy, np.zeros(x_shape), k, s, p, count_include_pad=count_include_pad)
 
