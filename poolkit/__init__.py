@@ -11,7 +11,10 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.windows`: windows as strided views;
 - :mod:`poolkit.separable`: one dimension at a time over flat shifted slices (the fast path);
 - :mod:`poolkit.reduction`: the tie and NaN rule all of them follow;
-- :mod:`poolkit.functional`: the public functions below.
+- :mod:`poolkit.functional`: the public functions below;
+- :mod:`poolkit.backward`: their gradients, ``max_pool2d_backward(grad_output, x, ...)`` etc.;
+- :mod:`poolkit.layers`: ``MaxPool2d``, ``AvgPool2d``, ... with ``forward`` and ``backward``;
+- :mod:`poolkit.gradcheck`: checking a backward pass against central differences;
 - :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly.
 """
 
@@ -21,7 +24,14 @@ from .functional import __all__ as _functional_all
 from .geometry import explain, output_size, same_padding
 from . import checks  # noqa: F401  (the exercise checker)
 from . import interop  # noqa: F401  (PyTorch <-> TensorFlow)
+from . import backward, layers
+from .backward import *  # noqa: F401,F403
+from .backward import __all__ as _backward_all
+from .layers import *  # noqa: F401,F403
+from .layers import __all__ as _layers_all
+from .gradcheck import GradcheckResult, gradcheck
 
 __version__ = "0.1.0"
 __all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "geometry", "naive", "im2col",
                                    "windows", "separable", "reduction"]
+__all__ += list(_backward_all) + list(_layers_all) + ["backward", "layers", "gradcheck", "GradcheckResult"]

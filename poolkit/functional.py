@@ -94,21 +94,31 @@ def _check_bool(value, name):
 
 
 # ---------------------------------------------------------------- max and min
-def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
-                  dims, data_format, method, fname):
-    inp = _Input(x, dims, data_format, fname, kinds="fiu")
+def _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, kinds="fiu"):
+    """Validate a max/min pooling call: ``(_Input, axes)``, shared by the forward and backward passes."""
+    inp = _Input(x, dims, data_format, fname, kinds=kinds)
     axes = build_axes(inp.spatial, kernel_size, stride, padding, dilation,
                       _check_bool(ceil_mode, "ceil_mode"), n=dims)
+    return inp, axes
+
+
+def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                  dims, data_format, method, fname):
+    inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname)
     return _extreme(mode, inp, axes, _check_bool(return_indices, "return_indices"), method)
 
 
-def _extreme(mode, inp, axes, return_indices, method):
+def _extreme_nc(mode, inp, axes, return_indices, method):
+    """Values and indices (None unless asked for) of shape ``(N, C, *O)``, by the chosen method."""
     engine = _engine(method)
     if any(a.out == 0 for a in axes):
         shape = inp.x.shape[:2] + tuple(a.out for a in axes)
-        values, indices = np.empty(shape, inp.x.dtype), np.empty(shape, np.int64)
-    else:
-        values, indices = engine.extreme(inp.x, axes, mode, return_indices)
+        return np.empty(shape, inp.x.dtype), np.empty(shape, np.int64)
+    return engine.extreme(inp.x, axes, mode, return_indices)
+
+
+def _extreme(mode, inp, axes, return_indices, method):
+    values, indices = _extreme_nc(mode, inp, axes, return_indices, method)
     if return_indices:
         return inp.restore(values), inp.restore(indices)
     return inp.restore(values)
@@ -184,8 +194,18 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     ``"same"``/``"valid"``. Integer inputs are summed in int64 and divided with
     truncation toward zero, as PyTorch; float16 is summed in float32.
     """
-    fname = f"avg_pool{dims}d"
-    inp = _Input(x, dims, data_format, fname, kinds="fiu")
+    inp, axes, divisor = _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                                   dims, data_format, f"avg_pool{dims}d")
+    return inp.restore(_divide(_engine(method).window_sum(inp.x, axes), divisor, inp.x.dtype))
+
+
+def _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims, data_format,
+              fname, kinds="fiu"):
+    """Validate an average pooling call: ``(_Input, axes, divisor)``, shared by the forward and backward passes.
+
+    ``divisor`` is ``divisor_override`` (an int) or an int64 array of shape ``(*O,)``.
+    """
+    inp = _Input(x, dims, data_format, fname, kinds=kinds)
     if isinstance(padding, str):
         if count_include_pad:
             raise ValueError(f"count_include_pad={count_include_pad!r} is a PyTorch option; padding={padding!r} "
@@ -206,7 +226,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
         raise ValueError("divisor_override=0 must be nonzero")
     else:
         divisor = int(divisor_override)
-    return inp.restore(_divide(_engine(method).window_sum(inp.x, axes), divisor, inp.x.dtype))
+    return inp, axes, divisor
 
 
 # ---------------------------------------------------------------- Lp
@@ -220,11 +240,8 @@ def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, dims,
     is scaled by ``prod(k) / (real elements)``, and negative sums give NaN for odd or
     fractional ``p``. ``p = inf`` is ``max_pool(|x|)``, ``p = -inf`` is ``-max_pool(-|x|)``.
     """
-    fname = f"lp_pool{dims}d"
-    _Input(x, dims, data_format, fname, kinds="f")  # validates before any arithmetic
-    if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, bool) or norm_type == 0 \
-            or np.isnan(norm_type):
-        raise ValueError(f"norm_type={norm_type!r} must be a nonzero number (the p of the Lp norm)")
+    _Input(x, dims, data_format, f"lp_pool{dims}d", kinds="f")  # validates before any arithmetic
+    _check_norm_type(norm_type)
     x = np.asarray(x)
     common = dict(dims=dims, data_format=data_format, method=method)
     if np.isinf(norm_type):
@@ -234,6 +251,13 @@ def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, dims,
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         a = avg_pool(x ** norm_type, kernel_size, stride, 0, ceil_mode, True, **common)
         return ((np.sign(a) * np.maximum(np.abs(a), 0)) * int(np.prod(k))) ** (1.0 / norm_type)
+
+
+def _check_norm_type(norm_type):
+    if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, bool) or norm_type == 0 \
+            or np.isnan(norm_type):
+        raise ValueError(f"norm_type={norm_type!r} must be a nonzero number (the p of the Lp norm)")
+    return norm_type
 
 
 # ---------------------------------------------------------------- adaptive
@@ -289,8 +313,21 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
     ``(L - 1) * s - 2p + k`` per dimension, or ``output_size`` (its spatial part, or
     all ``dims + 2`` entries), which must lie strictly within ``stride`` of that default.
     """
-    fname = f"max_unpool{dims}d"
-    inp = _Input(x, dims, data_format, fname, kinds="fiu")
+    inp, flat, size = _unpool_plan(x, indices, kernel_size, stride, padding, output_size, dims, data_format,
+                                   f"max_unpool{dims}d")
+    out = np.zeros(inp.x.shape[:2] + (int(np.prod(size)),), dtype=inp.x.dtype)
+    n, c = np.indices(flat.shape[:2], sparse=True)
+    out[n[..., None], c[..., None], flat] = inp.x.reshape(flat.shape)
+    return inp.restore(out.reshape(inp.x.shape[:2] + size))
+
+
+def _unpool_plan(x, indices, kernel_size, stride, padding, output_size, dims, data_format, fname, kinds="fiu"):
+    """Validate a max_unpool call: ``(_Input, flat, size)``, shared by the forward and backward passes.
+
+    ``flat``: int64 indices of shape ``(N, C, prod(L))`` into each output plane; ``size``: the
+    output's spatial shape.
+    """
+    inp = _Input(x, dims, data_format, fname, kinds=kinds)
     idx = _Input(indices, dims, data_format, fname, kinds="iu", what="indices")
     if idx.x.shape != inp.x.shape:
         raise ValueError(f"indices has shape {np.shape(indices)} but x has shape {np.shape(x)}; they must match")
@@ -321,10 +358,7 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
         bad = flat.min() if flat.min() < 0 else flat.max()
         raise ValueError(f"indices contains {bad}, outside [0, {plane}): the flat positions of the "
                          f"{'x'.join(map(str, size))} output plane")
-    out = np.zeros(inp.x.shape[:2] + (plane,), dtype=inp.x.dtype)
-    n, c = np.indices(flat.shape[:2], sparse=True)
-    out[n[..., None], c[..., None], flat] = inp.x.reshape(flat.shape)
-    return inp.restore(out.reshape(inp.x.shape[:2] + size))
+    return inp, flat, size
 
 
 # ---------------------------------------------------------------- TensorFlow's argmax
@@ -340,20 +374,26 @@ def max_pool_with_argmax(x, ksize, strides, padding, include_batch_in_index=Fals
     Ties go to the first tap; NaN propagates as in :func:`max_pool` (TensorFlow's
     kernel instead keeps a leading NaN and skips later ones).
     """
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"x has shape {x.shape}; max_pool_with_argmax expects 4-D (N, H, W, C)")
-    if x.dtype.kind not in "fiu":
-        raise TypeError(f"x has dtype {x.dtype}; max_pool_with_argmax needs a floating-point or integer array")
-    k, s = (_tf_window(v, name) for v, name in ((ksize, "ksize"), (strides, "strides")))
-    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
-        raise ValueError(f"padding={padding!r} must be 'SAME' or 'VALID'")
-    values, spatial = max_pool(x, k, s, padding.lower(), return_indices=True, dims=2, data_format="NHWC")
+    x, k, s, padding = _argmax_args(x, ksize, strides, padding, "max_pool_with_argmax")
+    values, spatial = max_pool(x, k, s, padding, return_indices=True, dims=2, data_format="NHWC")
     n, h, w, c = x.shape
     argmax = spatial * c + np.arange(c)
     if _check_bool(include_batch_in_index, "include_batch_in_index"):
         argmax += np.arange(n).reshape(n, 1, 1, 1) * (h * w * c)
     return values, argmax
+
+
+def _argmax_args(x, ksize, strides, padding, fname):
+    """Validate :func:`max_pool_with_argmax`'s arguments: ``(x, kernel_size, stride, padding)`` in max_pool's terms."""
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"x has shape {x.shape}; {fname} expects 4-D (N, H, W, C)")
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"x has dtype {x.dtype}; {fname} needs a floating-point or integer array")
+    k, s = (_tf_window(v, name) for v, name in ((ksize, "ksize"), (strides, "strides")))
+    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+        raise ValueError(f"padding={padding!r} must be 'SAME' or 'VALID'")
+    return x, k, s, padding.lower()
 
 
 def _tf_window(value, name):
@@ -369,8 +409,9 @@ def _tf_window(value, name):
 
 
 # ---------------------------------------------------------------- 1-D, 2-D, 3-D names
-def _with_dims(generic, dims):
-    """``max_pool`` -> ``max_pool2d``: the generic function with ``dims`` fixed."""
+def _with_dims(generic, dims, name=None):
+    """``max_pool`` -> ``max_pool2d``: the generic function with ``dims`` fixed (named ``name``
+    if given, e.g. ``max_pool2d_backward``)."""
     sig = inspect.signature(generic)
 
     @functools.wraps(generic)
@@ -379,7 +420,7 @@ def _with_dims(generic, dims):
 
     del pool.__wrapped__
     pool.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "dims"])
-    pool.__name__ = pool.__qualname__ = f"{generic.__name__}{dims}d"
+    pool.__name__ = pool.__qualname__ = name or f"{generic.__name__}{dims}d"
     spatial = _SPATIAL[dims]
     pool.__doc__ = (f"{dims}-D :func:`{generic.__name__}`: input ``(N, C, {spatial})`` or ``(C, {spatial})`` "
                     f"(``(N, {spatial}, C)`` with ``data_format='channels_last'``).\n\n" + inspect.getdoc(generic))

@@ -28,12 +28,21 @@ def windows(x, axes, fill=0):
     Only for regular windows (``axis.regular``); the result shares memory with a
     padded copy of ``x`` (or with ``x`` itself when no padding is needed).
     """
-    n = len(axes)
     pads = [a.padding() for a in axes]
     if any(before or after for before, after in pads):
         x = np.pad(x, [(0, 0), (0, 0)] + pads, constant_values=fill)
+    return padded_windows(x, axes)
+
+
+def padded_windows(padded, axes, writeable=False):
+    """The window view of an array already padded by ``axis.padding()`` in every spatial dim.
+
+    ``writeable=True`` lets the backward pass add into it, one tap at a time: the
+    windows overlap, but one tap of different windows never shares an element.
+    """
+    n = len(axes)
     spans = [(a.taps - 1) * a.dilation + 1 for a in axes]
-    win = sliding_window_view(x, spans, axis=tuple(range(2, 2 + n)))
+    win = sliding_window_view(padded, spans, axis=tuple(range(2, 2 + n)), writeable=writeable)
     outs = tuple(slice(0, (a.out - 1) * a.stride + 1, a.stride) for a in axes)
     taps = tuple(slice(None, None, a.dilation) for a in axes)
     return win[(slice(None), slice(None)) + outs + taps]
