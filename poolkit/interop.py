@@ -160,6 +160,24 @@ class Translation:
     def __str__(self):
         return self.code
 
+    @property
+    def summary(self) -> str:
+        """The steps in a few words, e.g. ``"pad -inf, max_pool2d VALID"``."""
+        words = []
+        for step in self.steps:
+            p = step.params
+            if step.op == "pad" and not step.code.startswith("mask"):
+                words.append("pad " + ("-inf" if p["value"] else "0"))
+            elif step.op == "pool":
+                name = p.get("function", "").split(".")[-1] or re.search(r"tf\.nn\.(\w+)", step.code).group(1)
+                padding = p.get("padding")
+                words.append(name + (f" {padding}" if isinstance(padding, str) else
+                                     f" padding={_lit(padding)}" if padding else ""))
+            elif step.op in ("divide", "scale", "special", "flatten"):
+                words.append({"divide": "/ pooled mask", "scale": "scale", "special": "special values",
+                              "flatten": "flatten"}[step.op])
+        return ", ".join(dict.fromkeys(words))
+
     def __repr__(self):
         shape = "" if self.input_shape is None else f" for input {_shape_text(self.input_shape)}"
         return f"<Translation to {self.framework}{shape}: {self.source}>"
@@ -651,8 +669,9 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
         kind, kernel_size, source = _adaptive(kind, output_size, spatial, dims, input_shape)
         stride, padding, dilation, ceil_mode, count_include_pad, divisor_override = kernel_size, 0, 1, False, True, None
         source = _source or source
-        size_specific = True
+        size_specific = adaptive = True
     else:
+        adaptive = False
         if kernel_size is None:
             raise ValueError(f"kernel_size is required for kind={kind!r}")
         size_specific = bool(ceil_mode)
@@ -717,7 +736,7 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
 
     steps = []
     if size_specific:
-        reason = ("the window sizes depend on the input size" if source.startswith("F.adaptive") else
+        reason = ("the windows depend on the input size" if adaptive else
                   "the padding depends on the input size")
         steps.append(_guard(spatial, dims, code_last, reason))
     if not code_last:
@@ -943,11 +962,15 @@ class ModelTranslation:
         return head + "\n\n\n".join(t.translation.function_code for t in self.layers) + "\n"
 
     def __str__(self):
+        """A table: each pooling layer, its input and output shapes (in the source's layout), and
+        the translation's steps."""
         rows = [("layer", "input", "output", "translated to")]
+        source_last = self.source == "keras"
         for t in self.layers:
-            pool = [s for s in t.translation.steps if s.op == "pool"]
-            what = pool[0].code.split("=", 1)[1].strip() if pool else ""
-            rows.append((t.name, _shape_text(t.input_shape), _shape_text(t.translation.output_shape), _short(what)))
+            out = t.translation.output_shape
+            if len(out) == len(t.input_shape):
+                out = _relayout(out, len(out) - 2, t.translation.layout == "channels_last", source_last)
+            rows.append((t.name, _shape_text(t.input_shape), _shape_text(out), t.translation.summary))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         return "\n".join("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows)
 
