@@ -6,6 +6,7 @@
 #   make lab       JupyterLab in the course's environment
 #   make outputs   re-execute every chapter in place with the pinned versions
 #   make lock      rewrite tools/requirements.lock from the current .venv
+#   make student-edition   the chapters without their solutions, into _build/student
 #   make clean     remove build outputs and caches (keeps .venv)
 
 SHELL := /bin/bash
@@ -18,8 +19,10 @@ BIN := $(VENV)/bin
 LOCK := tools/requirements.lock
 STAMP := $(VENV)/.installed
 PORT ?= 8000
-# Parallel pytest workers for tests/ and chapters/ (xdist); 0 runs everything in one process.
-JOBS ?= 2
+# Parallel pytest workers (xdist) for tests/ and chapters/. Off by default: on a
+# 2-core machine PyTorch's and TensorFlow's own thread pools already use both cores,
+# and two workers made `make test` slower, not faster. JOBS=2 to try it.
+JOBS ?= 0
 
 # TensorFlow's C++ logs must be silenced before it is imported, in every process
 # (pytest, nbval's kernels, the executor of `make outputs`, JupyterLab's kernels).
@@ -34,14 +37,14 @@ SANITIZE := tools/nbval-sanitize.cfg
 ifeq ($(JOBS),0)
 XDIST :=
 else
-XDIST := -n $(JOBS) --dist loadgroup
-NBVAL_XDIST := -n $(JOBS) --dist loadfile
+XDIST := -n $(JOBS) --dist loadgroup  # the book and site tests share one build
+NBVAL_XDIST := -n $(JOBS) --dist loadfile  # a notebook's cells share one kernel
 endif
 
-.PHONY: help venv book test lint test-unit test-notebooks serve lab outputs lock clean
+.PHONY: help venv book test lint test-unit test-notebooks serve lab outputs lock student-edition clean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- environment
 
@@ -111,6 +114,14 @@ lab: $(STAMP)
 # that running `make outputs` twice gives no diff).
 outputs: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(if $(TIMINGS),--timings) $(CHAPTERS)
+
+# ---------------------------------------------------------------- teaching
+
+# The notebooks to hand out: solutions removed, stubs and checks kept (poolkit/student.py).
+# Grading the returned notebooks: `poolkit grade`, see README, "For instructors".
+student-edition: $(STAMP)
+	rm -rf _build/student
+	$(BIN)/python -m poolkit student-edition _build/student $(CHAPTERS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis tools/.cache
