@@ -1,0 +1,545 @@
+"""Grading one submitted exercise notebook, with the checks the learner ran.
+
+``poolkit grade alice.ipynb bob.ipynb ...`` (:mod:`poolkit.__main__`) grades a class
+with :mod:`poolkit.gradebook`, which runs :func:`grade_submission` on each submission,
+in parallel. One submission is graded in four steps:
+
+1. **Read** the file (hashing it first; it is only ever read). An empty file, invalid
+   JSON or something that is not a notebook gets that as its result, and zero.
+2. **Run** the notebook's code cells top to bottom, in cell order whatever order the
+   learner ran them in, in a fresh kernel started in a temporary folder (nbclient).
+   A cell that raises is noted and the run goes on; a cell that runs past ``timeout``
+   is interrupted, noted, and the run goes on; past ``notebook_timeout`` no further
+   cell is started. Cells that only call ``check`` are skipped: step 3 does their work.
+   No output is kept, only the name and message of each cell's error, so a notebook
+   that prints megabytes costs time, not memory.
+3. **Check** every exercise of the assignment (:func:`poolkit.gradebook.exercises_to_grade`): the learner's
+   function is whatever the exercise's name (from its signature) is bound to once the
+   notebook has run, and :func:`poolkit.checks.evaluate` grades it on the visible and
+   hidden cases, giving the report the learner's own check cell prints. All the cases of
+   one exercise together get ``timeout`` seconds, as a check cell would.
+4. **Score**: an exercise scores the fraction of its cases passed (0 to 1), a
+   submission the sum.
+
+**Isolation and tampering.** The checks never run in the learner's kernel. The grader's
+own process runs :func:`~poolkit.checks.evaluate`, imported there from poolkit and never
+exposed to the learner's code, and gives it a stand-in for the learner's function
+(:class:`RemoteFunction`) that sends each case's arguments to the kernel, where
+:mod:`poolkit.remote` calls the real function and sends back only data: the result,
+the exception and where it was raised, what was printed, the arguments changed in place.
+So a notebook may delete or rebind ``check`` and ``evaluate``, monkeypatch
+``poolkit.checks`` or numpy, or replace :mod:`poolkit.remote` itself: its kernel never
+sees an expected answer, and all it can change is the answers its functions give, which
+is what is graded anyway. Each submission gets its own kernel, and
+:func:`poolkit.gradebook.grade_all` gives each its own worker process, so a submission
+that crashes, hangs or kills its kernel or its worker gets a result that says so and
+cannot touch another's. This protects the grades, not the
+machine: a notebook's code can do whatever its user may, so grade in a container or a
+throw-away account (see README, "For instructors").
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import hashlib
+import json
+import linecache
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence
+
+from . import remote
+from .checks import CheckResult, evaluate, get_exercise
+from .student import is_check_cell, solution_cells
+
+__all__ = ["grade_submission", "read_submission", "SubmissionResult", "ExerciseScore", "RemoteFunction",
+           "TIMEOUT", "NOTEBOOK_TIMEOUT"]
+
+TIMEOUT = 60             # seconds for one cell, and for all the cases of one exercise
+NOTEBOOK_TIMEOUT = 600   # seconds for running all the cells of one notebook
+MAX_NOTEBOOK_BYTES = 64 << 20
+RECOVERY = 10            # seconds an interrupted kernel gets to become responsive again
+IOPUB_GRACE = 2          # seconds for a cell's last outputs to arrive after its reply (they are dropped)
+MAX_NOTED_ERRORS = 5
+TIMED_OUT = "CellTimeout"  # the error name nbclient gives an interrupted cell
+KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no log noise, no GUI
+    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": "Agg",
+    "PYTHONHASHSEED": "0",
+}
+
+
+# ---------------------------------------------------------------- results
+@dataclass
+class ExerciseScore:
+    """One exercise of one submission: :class:`~poolkit.checks.CheckResult` and its score."""
+
+    exercise: str
+    score: float
+    passed: bool
+    n_passed: int
+    n_cases: int
+    message: str
+    failure: Optional[str] = None
+    hint: Optional[str] = None
+
+    @classmethod
+    def of(cls, result: CheckResult) -> "ExerciseScore":
+        score = result.n_passed / result.n_cases if result.n_cases else 0.0
+        return cls(result.exercise, round(score, 4), result.passed, result.n_passed, result.n_cases,
+                   result.message, result.failure, result.hint)
+
+    @classmethod
+    def not_graded(cls, exercise_id: str, reason: str) -> "ExerciseScore":
+        """Zero, because the exercise could not be checked at all (``reason`` says why)."""
+        ex = get_exercise(exercise_id)
+        failure = f"Not graded: {reason}"
+        return cls(ex.id, 0.0, False, 0, len(ex.all_cases()), _wrap(f"\u274c {ex.id}: {failure}"), failure)
+
+
+@dataclass
+class SubmissionResult:
+    """The grading of one submitted file.
+
+    ``status`` is ``"ok"`` or what went wrong in a few words ("invalid JSON", "kernel
+    died", ...); ``notes`` explain it and everything else worth knowing (cells that
+    raised or timed out, cells run out of order, solutions left in the notebook).
+    """
+
+    student: str
+    path: str
+    sha256: str = ""
+    status: str = "ok"
+    notes: List[str] = field(default_factory=list)
+    exercises: List[ExerciseScore] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return round(sum(e.score for e in self.exercises), 4)
+
+    @property
+    def max_score(self) -> int:
+        return len(self.exercises)
+
+    @classmethod
+    def failed(cls, student: str, path, exercise_ids: Sequence[str], status: str, why: str,
+               seconds: float = 0.0) -> "SubmissionResult":
+        """A submission that could not be graded at all: zero on every exercise."""
+        try:
+            sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            sha256 = ""
+        return cls(student, str(path), sha256, status, [f"Not graded: {why}."],
+                   [ExerciseScore.not_graded(i, why) for i in exercise_ids], round(seconds, 2))
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "total": self.total, "max": self.max_score}
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=72, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+
+
+# ---------------------------------------------------------------- reading a submission
+def read_submission(path: Path):
+    """``(notebook JSON or None, problem or None, sha256)``: the submission as a dict whose
+    cells are tidied (a hand-edited cell may lack fields; its source is what matters).
+    Never raises for a bad file."""
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        return None, "empty file", sha256
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return None, f"too large ({len(data) >> 20} MiB)", sha256
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        return None, f"invalid JSON ({_short(err)})", sha256
+    if not (isinstance(raw, dict) and isinstance(raw.get("cells"), list)
+            and all(isinstance(c, dict) and c.get("cell_type") in ("code", "markdown", "raw") for c in raw["cells"])):
+        return None, "not a notebook (no list of cells)", sha256
+    for cell in raw["cells"]:
+        source = cell.get("source", "")
+        cell["source"] = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        cell["metadata"] = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []  # never looked at, and possibly megabytes
+            cell.setdefault("execution_count", None)
+    return raw, None, sha256
+
+
+def _notebook(raw: dict):
+    """``(nbformat notebook, notes)``: ``raw`` as nbformat 4, and what to say about it."""
+    import nbformat
+
+    invalid: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb = nbformat.reads(json.dumps(raw), as_version=4, capture_validation_error=invalid)
+    notes = []
+    if invalid:
+        notes.append(f"The notebook does not follow the notebook format "
+                     f"({_short(invalid['ValidationError'], 100)}); graded anyway.")
+    counts = [c.get("execution_count") for c in raw["cells"] if c["cell_type"] == "code" and c.get("execution_count")]
+    if any(not isinstance(a, int) or not isinstance(b, int) or b <= a for a, b in zip(counts, counts[1:])):
+        notes.append("The cells were last run out of order. Grading runs them top to bottom, in cell order, "
+                     "so results may differ from what the saved notebook shows.")
+    try:
+        solutions = solution_cells(raw)
+    except ValueError:
+        solutions = [None]
+    if solutions:
+        notes.append("The notebook still has solution cells (it is not the student edition); "
+                     "they run like any other cell.")
+    return nb, notes
+
+
+def _short(err, limit: int = 160) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# ---------------------------------------------------------------- the kernel
+def _kernel_manager_class():
+    """A kernel manager that starts this Python's ipykernel, whatever kernels are registered."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    class CurrentPythonSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
+                                          **ipykernel.kernelspec.get_kernel_dict())
+
+    class CurrentPythonKernelManager(AsyncKernelManager):
+        def _kernel_spec_manager_default(self):
+            return CurrentPythonSpecs(data_dir=self.data_dir)
+
+    return CurrentPythonKernelManager
+
+
+def _sync(coroutine_function):
+    """A blocking version, run on this thread's event loop (the one the notebook client uses)."""
+    from jupyter_core.utils import run_sync
+
+    return run_sync(coroutine_function)
+
+
+class KernelGone(Exception):
+    """The kernel died, or stopped answering even after an interrupt."""
+
+
+class _Kernel:
+    """The kernel a notebook ran in, as the grader talks to it: by user expressions.
+
+    Each request executes no code and evaluates one expression, ``poolkit.remote.<fn>(...)``,
+    whose value (a JSON string) comes back in the reply. Requests are synchronous: they
+    run the client's event loop until the reply arrives or ``timeout`` passes; then the
+    kernel is interrupted and gets :data:`RECOVERY` seconds to answer again.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.gone: Optional[str] = None    # why it cannot be used any more
+        self.status = "ok"                 # or "kernel died", "kernel unresponsive"
+        self._request = _sync(self._async_request)
+
+    def lookup(self, name: str, timeout: float) -> dict:
+        return self.request(f"lookup({name!r})", timeout, f"looking up {name}")
+
+    def call(self, name: str, args: tuple, timeout: float) -> dict:
+        payload = json.dumps([remote.encode(a) for a in args])
+        return self.request(f"call({name!r}, {payload!r})", timeout, f"running {name}")
+
+    def request(self, expression: str, timeout: float, doing: str) -> dict:
+        """The JSON value of ``poolkit.remote.<expression>`` in the kernel.
+
+        Raises TimeoutError (the kernel was interrupted and answers again), KernelGone, or
+        ValueError for a reply that is not what :mod:`poolkit.remote` sends.
+        """
+        if self.gone:
+            raise KernelGone(self.gone)
+        reply = self._request(f"__import__('poolkit.remote').remote.{expression}", timeout, doing)
+        if reply is None:
+            raise TimeoutError(f"no answer within {timeout:.3g} s")
+        value = reply.get("user_expressions", {}).get("r", {})
+        if value.get("status") != "ok":
+            raise ValueError(f"the kernel could not answer: {value.get('ename')}: {_short(value.get('evalue'))}")
+        try:
+            return json.loads(ast.literal_eval(value["data"]["text/plain"]))
+        except (KeyError, TypeError, ValueError, SyntaxError, MemoryError, RecursionError):
+            raise ValueError("the kernel's answer is not readable") from None
+
+    def responsive(self) -> bool:
+        """Does the kernel answer again after an interrupted cell? It gets :data:`RECOVERY`
+        seconds, then a second interrupt (the first may have come at a bad moment) and as long."""
+        try:
+            for attempt in range(2):
+                if self._request("__name__", RECOVERY, "answering", interrupt=False) is not None:
+                    return True
+                _sync(self.client.km.interrupt_kernel)()
+        except KernelGone:
+            pass
+        return False
+
+    def mark_gone(self, why: str, died: bool = False) -> None:
+        """Record that the kernel cannot be used any more, and why (the first reason stays)."""
+        if not self.gone:
+            self.gone, self.status = why, "kernel died" if died else "kernel unresponsive"
+
+    async def _async_request(self, expression: str, timeout: float, doing: str, interrupt: bool = True):
+        """The reply's content, or None after ``timeout`` (having interrupted the kernel)."""
+        kc = self.client.kc
+        msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"r": expression},
+                            allow_stdin=False, stop_on_error=False)
+        reply = await self._async_reply(msg_id, timeout, doing)
+        if reply is not None or not interrupt:
+            return reply
+        await self.client.km.interrupt_kernel()
+        if await self._async_reply(msg_id, RECOVERY, doing) is None:
+            self.mark_gone(f"it did not stop when interrupted while {doing}")
+        return None
+
+    async def _async_reply(self, msg_id: str, timeout: float, doing: str):
+        from queue import Empty
+
+        deadline = time.monotonic() + timeout
+        while self.gone is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                msg = await self.client.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
+            except Empty:
+                if not await self.client.km.is_alive():
+                    self.mark_gone(f"it died while {doing}", died=True)
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg["content"]
+        raise KernelGone(self.gone)
+
+
+class RemoteFunction:
+    """A stand-in for the learner's function ``name``, which lives in the kernel.
+
+    :func:`~poolkit.checks.evaluate` calls it like the real one: it returns what the
+    real one returned, raises what it raised (from the same file, line and function, so
+    the report points at the learner's line), prints what it printed, and changes the
+    arguments it changed. All calls together get ``timeout`` seconds; once they are
+    spent, every further call raises TimeoutError at once.
+    """
+
+    def __init__(self, kernel: _Kernel, name: str, timeout: float):
+        self.kernel, self.name, self.timeout = kernel, name, timeout
+        self.deadline = time.monotonic() + timeout
+        self.timed_out = False
+        self.__name__ = name
+
+    def __call__(self, *args):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"not run: the {self.timeout:g} s all the cases of this exercise may "
+                               "take together were spent")
+        try:
+            reply = self.kernel.call(self.name, args, remaining)
+        except TimeoutError:
+            self.timed_out = True
+            raise TimeoutError(f"it ran past the {self.timeout:g} s all the cases of this exercise may "
+                               f"take together, and was stopped") from None
+        except KernelGone as err:
+            raise RuntimeError(f"the notebook's kernel cannot run your function: {err}") from None
+        for i, value in reply.get("changed", {}).items():
+            _copy_into(args[int(i)], remote.decode(value))
+        printed = reply.get("printed") or {}
+        lines = printed.get("lines", [])
+        if lines:
+            print("\n".join(lines + ["."] * (int(printed.get("count", 0)) - len(lines))))
+        if "error" in reply:
+            _raise_as_in_kernel(reply["error"])
+        return remote.decode(reply["result"])
+
+
+def _copy_into(target, value) -> None:
+    """Make the argument ``target`` what the learner's function left it as (or at least changed)."""
+    import numpy as np
+
+    if not isinstance(target, np.ndarray):
+        return
+    try:
+        if value.shape == target.shape:
+            np.copyto(target, value, casting="unsafe")
+            return
+    except (AttributeError, TypeError, ValueError):
+        pass
+    target[...] = 1 if np.all(target == 0) else 0
+
+
+def _raise_as_in_kernel(error: dict) -> None:
+    """Raise an exception like the kernel's, through frames named as the kernel's were."""
+    base = getattr(builtins, error.get("builtin", ""), Exception)
+    if not (isinstance(base, type) and issubclass(base, Exception)):
+        base = Exception  # KeyboardInterrupt, SystemExit: reported, never re-raised for real
+    message = str(error.get("message", ""))
+    kind = type(str(error.get("type", "Exception")), (base,), {"__str__": lambda self: message,
+                                                              "__module__": "builtins"})
+    exc = kind.__new__(kind)
+
+    def innermost():
+        raise exc
+
+    step = innermost
+    for filename, lineno, name, line in reversed(error.get("frames", [])):
+        step = _frame(str(filename), max(int(lineno), 1), str(name), str(line), step)
+    step()
+
+
+def _frame(filename: str, lineno: int, name: str, line: str, inner: Callable) -> Callable:
+    """A callable that calls ``inner`` from a frame at ``filename:lineno`` in function ``name``."""
+    if not os.path.exists(filename):  # a notebook cell: make its line known to tracebacks
+        size, mtime, lines, full = linecache.cache.get(filename, (0, None, [], filename))
+        lines = list(lines) + [""] * max(0, lineno - len(lines))
+        lines[lineno - 1] = line + "\n"
+        linecache.cache[filename] = (size, None, lines, full)
+    code = compile("\n" * (lineno - 1) + "_inner()", filename, "exec")
+    code = code.replace(co_name=name, co_qualname=name)
+    return lambda: exec(code, {"_inner": inner})
+
+
+# ---------------------------------------------------------------- one submission
+def grade_submission(path, exercise_ids: Sequence[str], *, student: Optional[str] = None,
+                     timeout: float = TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
+                     on_kernel: Optional[Callable[[int], None]] = None) -> SubmissionResult:
+    """Grade one submitted notebook on ``exercise_ids`` (see the module docstring).
+
+    Never modifies ``path``. ``on_kernel(pid)`` is told the kernel's process id when it
+    starts (:func:`grade_all` uses it to clean up after a worker that dies).
+    """
+    path = Path(path)
+    start = time.monotonic()
+    result = SubmissionResult(student or path.stem, str(path))
+    raw, problem, result.sha256 = read_submission(path)
+    if raw is not None:
+        try:
+            nb, notes = _notebook(raw)
+            result.notes += notes
+        except Exception as err:
+            problem = f"not a notebook ({_short(err)})"
+    if problem:
+        return SubmissionResult.failed(result.student, path, exercise_ids, problem.split(" (")[0], problem,
+                                       time.monotonic() - start)
+    workdir = Path(tempfile.mkdtemp(prefix="poolkit-grade-"))
+    try:
+        (workdir / "submission.ipynb").write_bytes(path.read_bytes())  # the copy the kernel works next to
+        _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout, on_kernel)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    result.seconds = round(time.monotonic() - start, 2)
+    return result
+
+
+def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout, on_kernel) -> None:
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    class Client(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            return None  # outputs are not kept: see the module docstring
+
+    errors: List[str] = []
+    timed_out: List[int] = []
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        content = (execute_reply or {}).get("content", {})
+        if content.get("status") != "error":
+            return
+        if content.get("ename") == TIMED_OUT:
+            timed_out.append(cell_index)
+            errors.append(f"{_cell_name(nb, cell_index)} ran past its time limit and was interrupted")
+        else:
+            errors.append(f"{_cell_name(nb, cell_index)} raised {content.get('ename')}: "
+                          f"{_short(content.get('evalue', ''), 120)}")
+
+    quiet = logging.getLogger("poolkit.grading.kernel")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    deadline = time.monotonic() + notebook_timeout
+    client = Client(nb, kernel_manager_class=_kernel_manager_class(), kernel_name="python3", log=quiet,
+                    allow_errors=True, interrupt_on_timeout=True, record_timing=False,
+                    error_on_timeout={"ename": TIMED_OUT, "evalue": "", "traceback": []},
+                    timeout_func=lambda cell: max(1.0, min(timeout, deadline - time.monotonic())),
+                    iopub_timeout=IOPUB_GRACE, shutdown_kernel="immediate", on_cell_executed=on_cell_executed,
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    resources={"metadata": {"path": str(workdir)}})
+    env = {**os.environ, **KERNEL_ENV}
+    with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        if on_kernel is not None:
+            on_kernel(client.km.provisioner.pid)
+        kernel, out_of_time = _Kernel(client), ""
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not cell.source.strip() or is_check_cell(cell):
+                continue
+            if time.monotonic() >= deadline:
+                out_of_time = (f"The notebook's {notebook_timeout:g} s ran out: cells from "
+                               f"{_cell_name(nb, index)} on were not run.")
+                break
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                kernel.mark_gone(f"it died while running {_cell_name(nb, index)}", died=True)
+                break
+            if timed_out and timed_out[-1] == index and not kernel.responsive():
+                kernel.mark_gone(f"it did not stop when {_cell_name(nb, index)} was interrupted")
+                break
+        _note_errors(result, errors)
+        if out_of_time:
+            result.status = "time limit"
+            result.notes.append(out_of_time)
+        result.exercises = [_check(kernel, exercise_id, timeout, result.notes) for exercise_id in exercise_ids]
+        if kernel.gone:
+            result.status = kernel.status
+            result.notes.append(f"The notebook's kernel could not be used any more: {kernel.gone}.")
+
+
+def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: List[str]) -> ExerciseScore:
+    """Grade the learner's function for one exercise, as it is in the kernel now."""
+    ex = get_exercise(exercise_id)
+    if kernel.gone:
+        return ExerciseScore.not_graded(ex.id, f"the notebook's kernel could not be used any more ({kernel.gone}).")
+    try:
+        found = kernel.lookup(ex.name, max(timeout, RECOVERY))
+    except (KernelGone, TimeoutError, ValueError) as err:
+        return ExerciseScore.not_graded(ex.id, f"{ex.name} could not be looked up in the notebook ({_short(err)}).")
+    if found.get("missing"):
+        return ExerciseScore.not_graded(ex.id, f"the notebook defines no {ex.name} once it has run. The exercise "
+                                  f"asks for {ex.signature}: keep that name.")
+    if not found.get("function"):
+        return ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
+    fn = RemoteFunction(kernel, ex.name, timeout)
+    score = ExerciseScore.of(evaluate(ex.id, fn))
+    if fn.timed_out:
+        notes.append(f"{ex.name} was stopped after {timeout:g} s (all cases of {ex.id} together): "
+                     "look for a loop that never ends.")
+    return score
+
+
+def _cell_name(nb, index: int) -> str:
+    first = next((line.strip() for line in nb.cells[index].source.splitlines() if line.strip()), "")
+    first = first if len(first) <= 40 else first[:37] + "..."
+    return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
+
+
+def _note_errors(result: SubmissionResult, errors: List[str]) -> None:
+    result.notes += [e[:1].upper() + e[1:] + "." for e in errors[:MAX_NOTED_ERRORS]]
+    if len(errors) > MAX_NOTED_ERRORS:
+        result.notes.append(f"... and {len(errors) - MAX_NOTED_ERRORS} more cells raised.")
