@@ -59,12 +59,12 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 from .functional import _counts
-from .geometry import Axis, _show, _same_split, build_axes, to_tuple
+from .geometry import Axis, _show, build_axes, to_tuple
 
 __all__ = ["Step", "Translation", "to_torch", "to_tensorflow", "torch_indices_to_tf", "tf_argmax_to_torch",
            "translate_model", "ModelTranslation", "LayerTranslation"]
@@ -334,7 +334,7 @@ def _dims_from(name_dims, input_shape, *tuples):
                      f"kind with its dims (e.g. 'max_pool2d'), or give {names} as a tuple")
 
 
-def _shape(input_shape, dims, last):
+def _shape(input_shape, last):
     """``(N, C, spatial)`` of an input_shape (ints or None); spatial sizes must be positive ints or None."""
     if input_shape is None:
         return None, None, None
@@ -434,10 +434,10 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
         raise ValueError(f"kind={kind!r} pools {kind_dims}-D data but data_format={data_format!r} is {named}-D")
     dims = _dims_from(named or kind_dims, input_shape, (pool_size, "pool_size"), (strides, "strides"))
     code_last = last if layout is None else _channels_last(layout, "layout")[0]
-    n, c, spatial = _shape(input_shape, dims, last)
+    n, c, spatial = _shape(input_shape, last)
     fmt = data_format if named else _layout_name(dims, last)
     if kind.startswith("global"):
-        return _global_to_torch(kind, dims, last, code_last, n, c, spatial, keepdims, _source or _call(
+        return _global_to_torch(kind, dims, code_last, n, c, spatial, keepdims, _source or _call(
             "tf.reduce_" + ("max" if kind == "global_max" else "mean"), "x",
             axis=_Raw(_lit(tuple(range(1, dims + 1) if last else range(2, dims + 2)), compress=False)),
             keepdims=keepdims))
@@ -501,7 +501,7 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
         dict(window_shape=_Raw(_lit(k, compress=False)), pooling_type="MAX", strides=s, padding=mode,
              dilations=_Raw(_lit(d, compress=False))) if dilated else
         dict(ksize=k, strides=s, padding=mode if pads is None or mode != "EXPLICIT" else _Raw(_tf_pads_text(
-            pads, dims, last)), data_format=fmt)))
+            pads, last)), data_format=fmt)))
 
     steps = []
     if mode == "SAME":
@@ -538,7 +538,7 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
             steps.append(Step("pool", "y = " + _call(pool, "x", **kw), "TensorFlow divides by the real elements",
                               dict(function=pool, **kw)))
         else:
-            steps += _mask_steps("torch", pads, dims, False, "zeros, which TensorFlow's SAME does not count")
+            steps += _mask_steps("torch", pads, "zeros, which TensorFlow's SAME does not count")
             steps += _divide_steps(pool, kw)
     if code_last:
         steps.append(Step("layout", f"y = y.permute{_perm_to_last(dims)}",
@@ -548,12 +548,12 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
     if axes is not None:
         o = tuple(a.out for a in axes)
         out_shape = (n,) + o + (c,) if code_last else (n, c) + o
-    in_shape = None if input_shape is None else _relayout(tuple(input_shape), dims, last, code_last)
+    in_shape = None if input_shape is None else _relayout(tuple(input_shape), last, code_last)
     return Translation("torch", source, tuple(steps), "channels_last" if code_last else "channels_first",
                        in_shape, out_shape, mode == "SAME")
 
 
-def _relayout(shape, dims, last, to_last):
+def _relayout(shape, last, to_last):
     if last == to_last:
         return shape
     if to_last:
@@ -561,7 +561,7 @@ def _relayout(shape, dims, last, to_last):
     return (shape[0], shape[-1]) + shape[1:-1]
 
 
-def _tf_pads_text(pads, dims, last):
+def _tf_pads_text(pads, last):
     rows = [list(p) for p in pads]
     rows = [[0, 0]] + rows + [[0, 0]] if last else [[0, 0], [0, 0]] + rows
     return repr(rows)
@@ -583,12 +583,12 @@ def _tf_pad(pads, value, why, var="x"):
     return Step("pad", f"{var} = " + _call("tf.pad", var, paddings=rows, **kw), why, {"pads": pads, "value": value})
 
 
-def _mask_steps(framework, pads, dims, last, why):
+def _mask_steps(framework, pads, why):
     """A mask of ones (1 = a counted tap), then x and mask padded with zeros alike."""
     if framework == "torch":
         ones, pad = "torch.ones_like(x[:1, :1])", _torch_pad
     else:
-        ones, pad = ("tf.ones_like(x[:1, ..., :1])" if last else "tf.ones_like(x[:1, :1])"), _tf_pad
+        ones, pad = "tf.ones_like(x[:1, ..., :1])", _tf_pad   # TensorFlow's code is channels-last
     return [Step("mask", f"mask = {ones}", "1 marks an element the divisor counts", {}),
             pad(pads, 0, why), pad(pads, 0, "", var="mask")]
 
@@ -600,7 +600,7 @@ def _divide_steps(pool, kw):
                  dict(function=pool, **kw))]
 
 
-def _global_to_torch(kind, dims, last, code_last, n, c, spatial, keepdims, source):
+def _global_to_torch(kind, dims, code_last, n, c, spatial, keepdims, source):
     pool = f"F.adaptive_{kind.split('_')[1]}_pool{dims}d"
     steps = []
     if code_last:
@@ -664,9 +664,9 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                                                                                  (stride, "stride"),
                                                                                  (padding, "padding")]
     dims = _dims_from(kind_dims, input_shape, *tuples)
-    n, c, spatial = _shape(input_shape, dims, False)
+    n, c, spatial = _shape(input_shape, False)
     if kind.startswith("adaptive"):
-        kind, kernel_size, source = _adaptive(kind, output_size, spatial, dims, input_shape)
+        kind, kernel_size, source = _adaptive(kind, output_size, spatial, dims)
         stride, padding, dilation, ceil_mode, count_include_pad, divisor_override = kernel_size, 0, 1, False, True, None
         source = _source or source
         size_specific = adaptive = True
@@ -777,7 +777,7 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                 rest = tuple((0, a - pi) for pi, (_, a) in zip(p, pads))
             why = ("ceil_mode: zeros that do not count" if count_include_pad else
                    "count_include_pad=False: zeros that do not count")
-            steps += _mask_steps("tensorflow", rest, dims, True, why)
+            steps += _mask_steps("tensorflow", rest, why)
             params = dict(kernel_size=k, strides=s, padding="VALID")
             steps += [Step("pool", "y = " + tf_pool("x"), "the window's sum / K", params),
                       Step("divide", "y = y / " + tf_pool("mask"), "/ (counted elements / K)", params)]
@@ -793,7 +793,7 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
     if spatial is not None:
         o = tuple(a.out for a in axes)
         out_shape = (n,) + o + (c,) if code_last else (n, c) + o
-    in_shape = None if input_shape is None else _relayout(tuple(input_shape), dims, False, code_last)
+    in_shape = None if input_shape is None else _relayout(tuple(input_shape), False, code_last)
     return Translation("tensorflow", source, tuple(steps), "channels_last" if code_last else "channels_first",
                        in_shape, out_shape, size_specific)
 
@@ -818,7 +818,7 @@ def _tf_pool_expr(kind, dims, k, s, d, padding):
     return lambda var: _call(f"tf.nn.{kind}_pool{dims}d", var, ksize=k, strides=s, padding=padding)
 
 
-def _adaptive(kind, output_size, spatial, dims, input_shape):
+def _adaptive(kind, output_size, spatial, dims):
     """Adaptive pooling as a regular one: ``k = s = L / O`` when every O divides its L."""
     base = kind.split("_")[1]
     if spatial is None:
@@ -859,7 +859,7 @@ def torch_indices_to_tf(indices, input_shape, include_batch_in_index=False) -> n
     i.e. the flat position in the whole ``(H, W, C)`` (or ``(N, H, W, C)``) input.
     """
     idx = _int_array(indices, "indices")
-    shape = _full_shape(input_shape, idx, "input_shape", last=False)
+    shape = _full_shape(input_shape, idx, "input_shape")
     n, c, plane = shape[0], shape[1], int(np.prod(shape[2:]))
     if idx.shape[:2] != (n, c):
         raise ValueError(f"indices has shape {idx.shape} but input_shape={_show(input_shape)}: batch and channels "
@@ -889,7 +889,7 @@ def tf_argmax_to_torch(argmax, input_shape, include_batch_in_index=False) -> np.
     channel (or batch element), e.g. when ``include_batch_in_index`` does not match.
     """
     arg = _int_array(argmax, "argmax")
-    shape = _full_shape(input_shape, arg, "input_shape", last=True)
+    shape = _full_shape(input_shape, arg, "input_shape")
     n, c, plane = shape[0], shape[-1], int(np.prod(shape[1:-1]))
     if (arg.shape[0], arg.shape[-1]) != (n, c):
         raise ValueError(f"argmax has shape {arg.shape} but input_shape={_show(input_shape)}: batch and channels "
@@ -918,7 +918,7 @@ def _int_array(value, name):
     return a.astype(np.int64)
 
 
-def _full_shape(shape, like, name, last):
+def _full_shape(shape, like, name):
     shape = tuple(int(v) for v in shape)
     if len(shape) != like.ndim:
         raise ValueError(f"{name}={_show(shape)} must have {like.ndim} entries, one per axis of the indices")
@@ -969,7 +969,7 @@ class ModelTranslation:
         for t in self.layers:
             out = t.translation.output_shape
             if len(out) == len(t.input_shape):
-                out = _relayout(out, len(out) - 2, t.translation.layout == "channels_last", source_last)
+                out = _relayout(out, t.translation.layout == "channels_last", source_last)
             rows.append((t.name, _shape_text(t.input_shape), _shape_text(out), t.translation.summary))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         return "\n".join("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows)
@@ -988,11 +988,10 @@ class ModelTranslation:
             x = rng.standard_normal(shape).astype(np.float32)
             want = _run_source(self.source, t.layer, x)
             tr = t.translation
-            dims = len(shape) - 2
             source_last = self.source == "keras"
-            got = tr(np.ascontiguousarray(_to_layout(x, dims, source_last, tr.layout == "channels_last")))
+            got = tr(np.ascontiguousarray(_to_layout(x, source_last, tr.layout == "channels_last")))
             if got.ndim == x.ndim:
-                got = _to_layout(got, dims, tr.layout == "channels_last", source_last)
+                got = _to_layout(got, tr.layout == "channels_last", source_last)
             result[t.name] = float(np.max(np.abs(got - want))) if want.size else 0.0
         return result
 
@@ -1001,7 +1000,7 @@ def _short(text, width=60):
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def _to_layout(x, dims, last, to_last):
+def _to_layout(x, last, to_last):
     if last == to_last:
         return x
     return np.moveaxis(x, 1, -1) if to_last else np.moveaxis(x, -1, 1)
@@ -1052,7 +1051,7 @@ def _translate_torch_model(model, input_shape):
         ("Pool1d", "Pool2d", "Pool3d"))]
 
     def recorder(name):
-        def hook(module, args):  # a pre-hook returning None leaves the call alone
+        def hook(_module, args):  # a pre-hook returning None leaves the call alone
             shapes.setdefault(name, tuple(args[0].shape))
         return hook
 
@@ -1116,7 +1115,7 @@ def _translate_keras_model(model):
             if "Pool" in type(layer).__name__:
                 raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) has no PyTorch translation here")
             continue
-        kind, dims = _KERAS_POOLS[m.group(1)], int(m.group(2))
+        kind = _KERAS_POOLS[m.group(1)]
         try:
             shape = tuple(layer.input.shape)
         except (AttributeError, ValueError):
@@ -1138,7 +1137,6 @@ def _translate_keras_model(model):
         except ValueError as err:
             raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}): {err}") from None
         layers.append(LayerTranslation(layer.name, layer, shape, replace(tr, name=fname)))
-        del dims
     return ModelTranslation("keras", tuple(layers))
 
 

@@ -133,7 +133,6 @@ def test_to_torch_matches_tensorflow(cfg, seed, ties):
     want = tf_reference(cfg, x)
     t = interop.to_torch(**tf_args(cfg))
     assert t.framework == "torch"
-    src_last = cfg["data_format"] == "channels_last"
     code_last = t.layout == "channels_last"
     got = t(np.ascontiguousarray(move(x, True, code_last)))
     assert got.shape[1:] == tuple(t.output_shape[1:])
@@ -141,7 +140,6 @@ def test_to_torch_matches_tensorflow(cfg, seed, ties):
     assert t.layout == ("channels_last" if (cfg["layout"] or cfg["data_format"]) == "channels_last"
                         else "channels_first")
     assert t.size_specific == (cfg["mode"] == "SAME")
-    del src_last
 
 
 @settings(max_examples=60)

@@ -102,8 +102,8 @@ register(Exercise(
     random_case=_random_chain,
     returns="int",
     mistakes=[
-        Mistake("You kept n elements for SAME whatever the stride: SAME keeps ceil(n / s) "
-                "of them.",
+        Mistake("You kept n elements for SAME whatever the stride: with a stride s, SAME "
+                "keeps only about n / s of them (rounding up).",
                 like=lambda n, ck, cs, cp, pk, ps, pp: _same_keeps_n(_same_keeps_n(n, ck, cs, cp), pk, ps, pp)),
         Mistake("Your VALID sizes forget the window: a window of k elements fits fewer times "
                 "than the stride alone says.",
