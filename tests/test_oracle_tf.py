@@ -44,8 +44,7 @@ def tf_input(seed, shape, dtype, kind, signed_zeros=True):
     return x
 
 
-def kind_for(dtype):
-    return st.sampled_from(["ties", "special", "normal"])
+KINDS = st.sampled_from(["ties", "special", "normal"])
 
 
 def eigen_3d_shift(sizes, k, s):
@@ -117,7 +116,7 @@ def test_max_pool_matches_tf(cfg, dtype, data, seed):
         dtype = "float32"  # TensorFlow's CPU MaxPool3D: float32 (and bfloat16) only
     if skip_eigen_3d(cfg):
         return
-    x = tf_input(seed, cfg["shape"], dtype, data.draw(kind_for(dtype)), signed_zeros=dims < 3)
+    x = tf_input(seed, cfg["shape"], dtype, data.draw(KINDS), signed_zeros=dims < 3)
     want = run_tf(getattr(tf().nn, f"max_pool{dims}d"), x, cfg)
     assert_bits_equal(run_poolkit("max_pool", x, cfg), want)
     # min pooling has no TensorFlow op: -max_pool(-x) on floats, where -x is exact (and, with
@@ -135,7 +134,7 @@ def test_avg_pool_matches_tf(cfg, dtype, data, seed):
         dtype = "float32"
     if skip_eigen_3d(cfg):
         return
-    x = tf_input(seed, cfg["shape"], dtype, data.draw(kind_for(dtype)))
+    x = tf_input(seed, cfg["shape"], dtype, data.draw(KINDS))
     want = run_tf(getattr(tf().nn, f"avg_pool{dims}d"), x, cfg)
     got = run_poolkit("avg_pool", x, cfg)
     # TensorFlow sums float16 in float16: allow its rounding over a whole window
@@ -187,7 +186,7 @@ def test_max_pool_with_argmax_matches_tf(cfg, dtype, include_batch, data, seed):
     allowed here: TensorFlow's argmax kernel, unlike its max_pool, keeps it."""
     if not cfg["batched"] or cfg["shape"][0] == 0:
         return  # TensorFlow's argmax takes NHWC only, and refuses an empty tensor
-    x = make_input(seed, cfg["shape"], dtype, data.draw(kind_for(dtype)))
+    x = make_input(seed, cfg["shape"], dtype, data.draw(KINDS))
     if x.dtype.kind == "f":
         x[np.isnan(x)] = 0.5
     k = data.draw(tf_window_arg(as_list(cfg["ksize"], 2)))

@@ -50,7 +50,7 @@ def test_max_pool_matches_torch(cfg, dk, seed):
     if cfg["empty_window"]:
         # PyTorch returns -inf (the lowest integer) and an index outside the window; poolkit refuses.
         values, _ = torch_max(x, cfg)
-        assert (values == poolkit.reduction.fill_value(x.dtype, "max")).any()
+        assert values.size == 0 or (values == poolkit.reduction.fill_value(x.dtype, "max")).any()
         with pytest.raises(ValueError, match="contains no input element"):
             pk("max_pool", dims)(poolkit_input(x, cfg), **pool_args(cfg))
         return
@@ -78,15 +78,16 @@ def test_max_pool_float_fast_path_matches_torch(cfg, seed):
 
 # ------------------------------------------------------------------ min
 def min_oracle(x, cfg):
-    """Min pooling from PyTorch's max: ``-max_pool(-x)``, indices unchanged.
+    """Min pooling from PyTorch's max, through an order-reversing bijection, indices unchanged.
 
-    Floats negate exactly (signed zeros and NaN signs flip back), and ``-max(-x)`` picks the
-    first minimal tap as min pooling does. Integers are widened to int64 first, so the
-    negation of the lowest value (and of any unsigned value) cannot wrap.
+    Floats: ``-max_pool(-x)``; negation is exact (signed zeros and NaN signs flip back), and
+    ``-max(-x)`` picks the first minimal tap as min pooling does. Integers: ``~max_pool(~x)``;
+    bitwise not (``-x - 1`` signed, ``MAX - x`` unsigned) reverses the order without the
+    overflow that negating the lowest value (or any unsigned value) would cause.
     """
     if x.dtype.kind in "iu":
-        v, i = torch_max(-x.astype(np.int64), cfg)
-        return (-v).astype(x.dtype), i
+        v, i = torch_max(~x, cfg)
+        return ~v, i
     v, i = torch_max(-x, cfg)
     return -v, i
 
@@ -295,8 +296,9 @@ def test_max_unpool_matches_torch(cfg, dtype, size_choice, shift, seed):
         assert size_choice == "outside" or "invalid max index" in str(err) or "output_size" in str(err), err
         return
     assert size_choice != "outside"
-    if 0 in want.shape[-dims:]:
-        # PyTorch returns an empty plane and silently drops the values; poolkit refuses.
+    if 0 in want.shape[-dims:] and (values.size or output_size is None):
+        # PyTorch returns an empty plane and silently drops the values; poolkit refuses (and it
+        # refuses a default output size below 1 even with nothing to drop, N = 0).
         with pytest.raises(ValueError, match="output"):
             unpool(values, indices, cfg, output_size)
         return
