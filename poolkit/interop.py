@@ -57,6 +57,7 @@ import math
 import numbers
 import os
 import re
+import textwrap
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Optional, Tuple
@@ -72,6 +73,7 @@ __all__ = ["Step", "Translation", "to_torch", "to_tensorflow", "torch_indices_to
 _FIRST = {"channels_first": 0, "NCW": 1, "NCHW": 2, "NCDHW": 3}
 _LAST = {"channels_last": 0, "NWC": 1, "NHWC": 2, "NDHWC": 3}
 _LETTERS = {1: "W", 2: "HW", 3: "DHW"}
+_WIDTH = 84  # longest line of the code a translation writes
 
 
 # ---------------------------------------------------------------- the result
@@ -140,16 +142,18 @@ class Translation:
     def function_code(self) -> str:
         """The function alone (no imports)."""
         doc = f'    """Equivalent of {self.source}."""'
-        if len(doc) > 100:
-            doc = f'    """Equivalent of\n    {self.source}.\n    """'
+        if len(doc) > _WIDTH:
+            text = textwrap.fill(f"Equivalent of {self.source}.", _WIDTH - 4, break_long_words=False,
+                                 break_on_hyphens=False)
+            doc = '    """' + textwrap.indent(text, "    ")[4:] + '\n    """'
         body = []
         for step in self.steps:
             lines = step.code.splitlines()
-            if step.why and 4 + len(lines[0]) + 4 + len(step.why) <= 104:
+            if step.why and 4 + len(lines[0]) + 4 + len(step.why) <= _WIDTH:
                 lines[0] += f"  # {step.why}"
             elif step.why:
-                lines.insert(0, f"# {step.why}")
-            body += ["    " + wrapped for line in lines for wrapped in _wrap(line)]
+                lines[:0] = textwrap.wrap(step.why, _WIDTH - 6, initial_indent="# ", subsequent_indent="# ")
+            body += ["    " + wrapped for line in lines for wrapped in _wrap(line, _WIDTH - 4)]
         return "\n".join([f"def {self.name}(x):", doc] + body + ["    return y"])
 
     @property
@@ -235,15 +239,19 @@ class _Raw(str):
     """Source text used as is by :func:`_call`."""
 
 
-def _wrap(line, width=104):
+def _wrap(line, width):
     """Break a long statement after the commas of its first call, aligned under the first argument."""
     if len(line) <= width or "(" not in line or line.lstrip().startswith("#"):
         return [line]
     start = line.index("(") + 1
-    parts, depth, last = [], 0, start
+    parts, depth, last, quote = [], 0, start, None
     for i in range(start, len(line)):
         ch = line[i]
-        if ch in "([{":
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
             depth += 1
         elif ch in ")]}":
             if depth == 0:
@@ -274,11 +282,11 @@ def _spatial_index(dims, last) -> str:
 
 
 def _guard(spatial, dims, last, reason) -> Step:
-    where = _spatial_index(dims, last)
     size = _lit(tuple(spatial), compress=False)
-    code = (f"if tuple(x.shape[{where}]) != {size}:\n"
-            f"    raise ValueError(f\"made for inputs of spatial size {size}, got {{tuple(x.shape[{where}])}}\")")
-    return Step("guard", code, reason, {"spatial_size": tuple(spatial)})
+    code = (f"size = tuple(x.shape[{_spatial_index(dims, last)}])\n"
+            f"if size != {size}:  # {reason}\n"
+            f"    raise ValueError(f\"made for spatial size {size}, got {{size}}\")")
+    return Step("guard", code, "", {"spatial_size": tuple(spatial)})
 
 
 def _perm_to_last(dims):
