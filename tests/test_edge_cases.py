@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import poolkit
-from oracles import METHODS, assert_bits_equal, assert_close, tf, torch
+from oracles import METHODS, assert_bits_equal, assert_close, bits, tf, torch
 
 inf, nan = np.inf, np.nan
 
@@ -258,6 +258,23 @@ def test_T23_last_nan_wins():
     v, i = every_method(poolkit.max_pool2d, x, 2, return_indices=True)
     assert np.isnan(v).all() and i.ravel().tolist() == [2]
     assert F().max_pool2d(t(x), 2, return_indices=True)[1].item() == 2
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_T23_the_last_nan_is_returned_bit_for_bit(dtype, dims):
+    """A window holding NaN and -NaN returns the last one (its sign bit too), in every method,
+    with or without indices, as PyTorch."""
+    flat = np.array([np.nan, 1, -np.nan, 2, -np.nan, 3, np.nan, 0], dtype)
+    x = flat.reshape((1, 1) + {1: (8,), 2: (2, 4), 3: (2, 2, 2)}[dims])
+    k = x.shape[2:]
+    want_v, want_i = getattr(F(), f"max_pool{dims}d")(t(x), k, return_indices=True)
+    got_v, got_i = every_method(getattr(poolkit, f"max_pool{dims}d"), x, k, return_indices=True)
+    assert bits(got_v).ravel().tolist() == bits(flat[6:7]).tolist() and got_i.ravel().tolist() == [6]
+    assert_bits_equal(got_v, want_v.numpy())
+    assert_bits_equal(every_method(getattr(poolkit, f"max_pool{dims}d"), x, k), want_v.numpy())
+    got_min = every_method(getattr(poolkit, f"min_pool{dims}d"), -x, k)
+    assert bits(got_min).ravel().tolist() == bits(-flat[6:7]).tolist()
 
 
 @pytest.mark.parametrize("count_include_pad, expected", [(True, [1, 3, 2]), (False, [1.5, 3, 4])])
