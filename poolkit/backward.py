@@ -44,7 +44,7 @@ from . import separable as _separable
 from . import windows as _windows
 from .functional import (_Input, _adaptive_axes, _argmax_args, _avg_plan, _check_bool, _check_norm_type,
                          _counts, _divide, _engine, _extreme_nc, _extreme_plan, _unpool_plan, _with_dims)
-from .geometry import Axis, to_tuple
+from .geometry import to_tuple
 from .reduction import sum_dtype
 
 # (route and spread, the two adjoints, stay in this module: poolkit.backward.route)
@@ -69,19 +69,34 @@ def route(grad, indices, x_shape, method="auto"):
     ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]`` for every output ``o``. The
     additions into one element happen in output order, as in PyTorch's kernel, so the
     sums agree with it bit for bit. ``method="naive"`` is that sentence as a loop; every
-    other method is one ``np.add.at``.
+    other method is one ``np.add.at`` over flat positions in ``dx``'s memory (numpy's
+    fast path for ``ufunc.at``: one index array, no tuple), in ``grad``'s layout.
     """
     planes, plane = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:]))
     outputs = int(np.prod(grad.shape[2:]))
-    dx = np.zeros((planes, plane), dtype=grad.dtype)
-    g = grad.reshape(planes, outputs)
-    idx = indices.reshape(planes, outputs)
     if _engine(method) is _naive:
+        dx = np.zeros((planes, plane), dtype=grad.dtype)
+        g = grad.reshape(planes, outputs)
+        idx = indices.reshape(planes, outputs)
         for p in range(planes):
             for o in range(outputs):
                 dx[p, idx[p, o]] += g[p, o]
-    else:
-        np.add.at(dx, (np.arange(planes)[:, None], idx), g)
+        return dx.reshape(x_shape)
+    # Memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
+    g, last = _separable._memory_order(grad)
+    idx = np.ascontiguousarray(np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
+    T = g.shape[-1]
+    B, per_block = g.shape[0], plane * T
+    # element (b, i, t) of dx's memory (B, *L, T) lies at b * L * T + i * T + t
+    flat = idx.astype(np.int64).reshape(B, outputs, T)
+    if T > 1:
+        flat *= T
+        flat += np.arange(T)
+    flat += (np.arange(B) * per_block)[:, None, None]
+    dx = np.zeros(B * per_block, dtype=grad.dtype)
+    np.add.at(dx, flat.reshape(-1), g.reshape(-1))
+    if last:
+        return np.moveaxis(dx.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
     return dx.reshape(x_shape)
 
 
@@ -97,9 +112,10 @@ def spread(grad, axes, x_shape, method="auto"):
     ``grad[n, c, o]`` over the windows ``o`` that contain ``i`` (padding taps drop out).
     ``"naive"`` loops over windows and their taps; ``"im2col"`` broadcasts ``grad`` to a
     column matrix and scatters it back (col2im); ``"windows"`` adds ``grad`` once per tap
-    into a strided view of a padded buffer; ``"separable"``/``"auto"`` does that one
-    spatial dimension at a time (``k_h + k_w`` adds instead of ``k_h * k_w``). Adaptive
-    windows vary in size and always scatter.
+    into a strided view of a padded buffer; ``"separable"``/``"auto"`` is
+    :func:`poolkit.separable.spread`, the forward's chunked passes run on ``grad``
+    upsampled by the stride, one spatial dimension at a time (``k_h + k_w`` adds
+    instead of ``k_h * k_w``). Adaptive windows vary in size and always scatter.
     """
     engine = _engine(method)
     if grad.size == 0 or int(np.prod(x_shape)) == 0:
@@ -115,12 +131,7 @@ def spread(grad, axes, x_shape, method="auto"):
         cols = np.broadcast_to(grad[..., None], grad.shape + (int(np.prod([a.taps for a in axes])),))
         return _im2col.scatter_add(cols, axes, x_shape)
     if engine is _separable:
-        for i, a in enumerate(axes):
-            # pool only along dimension i: every other dimension gets one-tap, stride-1 windows
-            one_dim = [a if m == i else Axis.regular_windows(L, 1, 1, 1, 0, 0, L)
-                       for m, L in enumerate(grad.shape[2:])]
-            grad = _spread_taps(grad, one_dim, grad.shape[:2 + i] + (a.size,) + grad.shape[3 + i:])
-        return grad
+        return _separable.spread(grad, axes)
     return _spread_taps(grad, axes, x_shape)
 
 

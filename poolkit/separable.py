@@ -4,39 +4,56 @@ Max, min and sum are *separable*: the max over a ``kh x kw`` window is the max
 over ``kh`` rows of the max over ``kw`` columns. So instead of ``kh * kw`` steps
 over the output, pool along W (``kw`` steps), then along H (``kh`` steps).
 
-Each pass copies a chunk of the data into a buffer padded along that dimension
+Each pass puts a chunk of the data into a buffer padded along that dimension
 (with -inf for max, 0 for sums), and views the buffer as one flat array. Tap
 ``j`` of every window is then the same flat array shifted by ``j * d * step``
 (``step`` = elements between neighbours along the pooled dimension), so a pass
-is ``k`` calls of ``np.maximum``/``np.add`` on long contiguous slices, the
+is ``k - 1`` calls of ``np.maximum``/``np.add`` on long contiguous slices, the
 fastest loop numpy has. Positions where a shift runs into the next row are
 never selected: the stride subsamples only window starts. Chunks of planes a
-few hundred KiB large keep the buffers in cache and bound the extra memory.
+couple of hundred KiB large keep the buffers in cache and bound the extra memory.
+
+Pooling is memory-bound, so the passes avoid every copy they can:
+
+- the first pass reads the input itself when its dimension needs no padding;
+- the innermost dimension of channels-first data keeps its buffer's padded
+  width (a few junk columns per row) through the later passes, so every copy
+  between passes is one long contiguous loop; the output crops them at the end;
+- a stride ``s`` along that dimension subsamples the flat buffer: viewed as
+  integers ``s`` times as wide, each wide element holds ``s`` neighbours, and a
+  cast to the narrow integer keeps the first (little-endian), a vectorised
+  loop where a strided copy runs element by element.
 
 It gives the same answer as every other method, to the bit for max and min:
 
 - ties: the first maximal column in the first maximal row is the first maximal
   tap in row-major order, as long as each step keeps the earlier tap on ties;
-- NaN: a NaN anywhere makes the row's and then the window's result NaN, and
-  the index tracking takes the last NaN, as the scan does;
+- NaN: a NaN anywhere makes the row's and then the window's result NaN. A chunk
+  whose output has a NaN is pooled again with each pass taking the last NaN tap
+  (its bits and its index), as the scan does;
 - a window whose real taps all equal the fill (-inf) gets its first in-bounds
   index afterwards, as :mod:`poolkit.reduction` prescribes.
 
-Adaptive windows vary in size and are not separable into fixed shifts; they
-go to :mod:`poolkit.windows`. Both layouts run at full speed: channels-first data is pooled as ``N*C``
-planes, channels-last data as ``N`` blocks whose channel runs are contiguous.
+The backward pass of a window sum, :func:`spread`, is a window sum too: each
+dimension's gradient upsampled by the stride (zeros between) and summed over
+windows mirrored around their padding. Adaptive windows vary in size and are not
+separable into fixed shifts; they go to :mod:`poolkit.windows`. Both layouts run
+at full speed: channels-first data is pooled as ``N*C`` planes, channels-last
+data as ``N`` blocks whose channel runs are contiguous.
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import windows
-from .geometry import first_valid_index
+from .geometry import Axis, first_valid_index
 from .reduction import fill_value, sum_dtype
 
-CHUNK_BYTES = 1 << 19
-"""Target size of one chunk of input (512 KiB): large enough for long loops, small enough for L2."""
+CHUNK_BYTES = 1 << 18
+"""Target size of one chunk of input (256 KiB): its buffers stay in a core's L2 cache."""
 
 
 def _memory_order(x):
@@ -49,71 +66,162 @@ def _memory_order(x):
     if x.ndim > 2 and last.flags.c_contiguous and not x.flags.c_contiguous:
         return last, True
     x = np.ascontiguousarray(x)
-    return x.reshape((-1,) + x.shape[2:] + (1,)), False
+    return x.reshape((x.shape[0] * x.shape[1],) + x.shape[2:] + (1,)), False
+
+
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+"""The unsigned integer dtype of each size in bytes."""
 
 
 class _Pass:
-    """Pooling along one spatial dimension of a ``(b, *S, T)`` chunk, through a padded flat buffer."""
+    """Pooling along dimension ``dim`` of ``(b, *S, T)`` chunks, through a padded flat buffer.
 
-    def __init__(self, shape, dim, axis, dtype, fill):
+    ``buf`` (``(per, *S, T)`` with ``dim`` padded) holds a chunk with
+    ``axis.padding()`` around it (``fill``, never overwritten); ``out``, the same
+    shape, receives the reduction of the ``k`` shifted slices of ``buf`` flattened;
+    windows start at every ``stride``-th position of ``dim``. ``upsample=u`` spreads
+    the incoming positions ``u`` apart (zeros between, :func:`spread`). A ``direct``
+    pass has no buffer: it reads the chunk itself (no padding to add); an ``empty`` one
+    has no input at all (its step computes the stream from scratch).
+    """
+
+    def __init__(self, shape, dim, axis, dtype, fill, upsample=1, direct=False, empty=False):
         before, after = axis.padding()
-        self.dim, self.axis, self.before = dim, axis, before
+        self.dim, self.axis = dim, axis
+        self.step = int(np.prod(shape[dim + 1:]))
+        # The innermost dimension of channels-first data (step 1) is subsampled as a flat array,
+        # so its rows are a whole number of strides long and keep their junk columns.
+        self.flat = self.step == 1
+        length = before + axis.size + after
+        if self.flat:
+            length += -length % axis.stride
         padded = list(shape)
-        padded[dim] = axis.size + before + after
-        self.buf = np.full(padded, fill, dtype=dtype)       # borders keep ``fill``
-        self.out = np.empty(padded, dtype=dtype)
-        self.step = int(np.prod(padded[dim + 1:]))
+        padded[dim] = length
+        self.direct = empty or (direct and upsample == 1 and length == shape[dim])
+        self.buf = None if self.direct else np.full(padded, fill, dtype=dtype)
+        self.interior = (slice(None),) * dim + (slice(before, before + axis.size, upsample),)
+        self.out = np.zeros(padded, dtype=dtype)     # the tail that no window start reads stays 0
         self.span = (axis.taps - 1) * axis.dilation * self.step
-        self.interior = (slice(None),) * dim + (slice(before, before + axis.size),)
+        self.width = length // axis.stride if self.flat else axis.out
         self.starts = (slice(None),) * dim + (slice(0, (axis.out - 1) * axis.stride + 1, axis.stride),)
+        self._views, self._scratch = {}, {}
 
-    def shifts(self, b):
-        """Flat buffer of the first ``b`` planes, the result slice, and each tap's shifted slice."""
-        flat = self.buf[:b].reshape(-1)
-        n = flat.size - self.span
-        res = self.out[:b].reshape(-1)[:n]
-        taps = [flat[j * self.axis.dilation * self.step:][:n] for j in range(self.axis.taps)]
-        return res, taps
+    def target(self, b):
+        """Where the first ``b`` planes of the incoming data go: a view of the buffer's interior."""
+        return self.buf[:b][self.interior]
 
-    def result(self, b):
-        """The pooled values at window starts: a ``(b, ..., O, ...)`` view."""
-        return self.out[:b][self.starts]
+    def shifts(self, b, chunk=None):
+        """The result slice of ``out`` and each tap's shifted slice, for the first ``b`` planes.
+
+        A direct pass slices ``chunk`` (the input itself); an empty one has no taps (None).
+        """
+        if self.direct:
+            return self._slices(b, chunk)
+        if b not in self._views:
+            self._views[b] = self._slices(b, self.buf[:b])
+        return self._views[b]
+
+    def _slices(self, b, data):
+        res = self.out[:b].reshape(-1)
+        n = res.size - self.span
+        if data is None:
+            return res[:n], None
+        flat, jump = data.reshape(-1), self.axis.dilation * self.step
+        return res[:n], [flat[j * jump:][:n] for j in range(self.axis.taps)]
+
+    def scratch(self, dtype, n):
+        """A reusable array of ``n`` elements of ``dtype``."""
+        key = np.dtype(dtype)
+        if key not in self._scratch:
+            self._scratch[key] = np.empty(self.out.size, dtype=key)
+        return self._scratch[key][:n]
+
+    def results(self, b, shape):
+        """The results at window starts of the first ``b`` planes, cropped to ``shape``, and the
+        narrow integer dtype to write them as (None: as they are). See :meth:`emit`."""
+        key = (b, shape)
+        if key not in self._views:
+            out, s, narrow = self.out[:b], self.axis.stride, None
+            if not self.flat:
+                src = out[self.starts]
+            else:
+                full = out.shape[:self.dim] + (self.width,) + out.shape[self.dim + 1:]
+                wide = _UNSIGNED.get(s * out.itemsize)
+                if s > 1 and wide is not None and sys.byteorder == "little":
+                    # s neighbours make one wide integer; the narrow cast keeps the first of them
+                    src, narrow = out.reshape(-1).view(wide).reshape(full), _UNSIGNED[out.itemsize]
+                else:
+                    src = out.reshape(-1)[::s].reshape(full)
+            self._views[key] = src[tuple(slice(0, n) for n in shape)], narrow
+        return self._views[key]
+
+    def emit(self, b, dst):
+        """Write the results at window starts of the first ``b`` planes into ``dst``, which has
+        ``width`` (or fewer: the rest is cropped) positions along ``dim``."""
+        src, narrow = self.results(b, dst.shape)
+        if narrow is None:
+            np.copyto(dst, src)
+        else:
+            np.copyto(dst.view(narrow), src, casting="unsafe")
 
 
-def _plan(shape, per, axes, dtype, fill):
-    """The passes for a ``(B, *L, T)`` array, in chunks of ``per`` planes."""
+def _plan(shape, per, axes, dtype, fill, upsample=None, direct=False, empty=False):
+    """The passes for a ``(B, *L, T)`` array, in chunks of ``per`` planes (``direct``: the first
+    pass may read the chunks themselves; ``empty``: the first pass has no input)."""
     shape = [per] + list(shape[1:])
     passes = []
     # Innermost dimension first, so that ties are broken by the outer dimensions first (row-major).
     for i, axis in reversed(list(enumerate(axes))):
-        if axis.taps == 1 and axis.stride == 1 and axis.padding() == (0, 0):
+        up = upsample[i] if upsample else 1
+        if axis.taps == 1 and axis.stride == 1 and axis.padding() == (0, 0) and up == 1:
             continue                                          # nothing to pool along this dim
-        passes.append(_Pass(shape, i + 1, axis, dtype, fill))
-        shape[i + 1] = axis.out
+        p = _Pass(shape, i + 1, axis, dtype, fill, up, direct=direct and not passes, empty=empty and not passes)
+        passes.append(p)
+        shape[i + 1] = p.width
     return passes
 
 
-def _run(streams, axes, step):
+def _run(streams, axes, step, upsample=None, redo=None):
     """Push chunks of parallel ``(B, *L, T)`` streams through the passes, returning ``(B, *O, T)`` arrays.
 
-    ``streams`` is a list of ``(array, dtype, fill)``; ``step(pass, *pairs)`` reduces
-    one pass in place, given the pass and one ``(result, taps)`` pair per stream.
+    ``streams`` is a list of ``(array, dtype, fill)``; an array of None is a stream the
+    first pass computes from scratch (the tap codes of :func:`_extreme_with_indices`).
+    ``step(pass, *pairs, careful=...)`` reduces one pass in place, given the pass and
+    one ``(result, taps)`` pair per stream. ``redo(*outputs)``, on a chunk's outputs,
+    says whether to pool the chunk again with ``careful=True`` (NaN found).
+    ``upsample``: per spatial dim, the spacing of the incoming positions (:func:`spread`).
     """
     first = streams[0][0]
     B = first.shape[0]
     per = max(1, min(B, CHUNK_BYTES // max(1, int(np.prod(first.shape[1:])) * first.itemsize)))
-    plans = [_plan(a.shape, per, axes, dtype, fill) for a, dtype, fill in streams]
-    outs = [np.empty((B,) + tuple(ax.out for ax in axes) + a.shape[-1:], dtype=dtype) for a, dtype, _ in streams]
+    plans = [_plan(first.shape, per, axes, dtype, fill, upsample, direct=a is not None and a.dtype == dtype,
+                   empty=a is None) for a, dtype, fill in streams]
+    out_spatial = tuple(ax.out for ax in axes)
+    outs = [np.empty((B,) + out_spatial + first.shape[-1:], dtype=dtype) for _, dtype, _ in streams]
+
+    stages = list(zip(*plans))
+
+    def chunk(b0, b, careful):
+        sources = [None if a is None else a[b0:b0 + b] for a, _, _ in streams]
+        if not stages:                                        # nothing to pool: a copy
+            for out, src in zip(outs, sources):
+                out[b0:b0 + b] = 0 if src is None else src
+            return
+        for p, src in zip(stages[0], sources):
+            if not p.direct:
+                np.copyto(p.target(b), src)
+        for i, passes in enumerate(stages):
+            step(passes[0], *(p.shifts(b, src) for p, src in zip(passes, sources)), careful=careful)
+            for k, p in enumerate(passes):
+                p.emit(b, stages[i + 1][k].target(b) if i + 1 < len(stages) else outs[k][b0:b0 + b])
+
     for b0 in range(0, B, per):
-        curs = [a[b0:b0 + per] for a, _, _ in streams]
-        b = curs[0].shape[0]
-        for passes in zip(*plans):
-            for p, cur in zip(passes, curs):
-                p.buf[:b][p.interior] = cur
-            step(passes[0], *(p.shifts(b) for p in passes))
-            curs = [p.result(b) for p in passes]
-        for out, cur in zip(outs, curs):
-            out[b0:b0 + b] = cur
+        chunk(b0, min(per, B - b0), careful=False)
+    if redo is not None and redo(*outs):                      # rare: pool those chunks again, carefully
+        for b0 in range(0, B, per):
+            b = min(per, B - b0)
+            if redo(*(out[b0:b0 + b] for out in outs)):
+                chunk(b0, b, careful=True)
     return outs
 
 
@@ -122,6 +230,21 @@ def _to_input_layout(out, x, last):
     if last:
         return np.moveaxis(out, -1, 1)
     return out.reshape(x.shape[:2] + out.shape[1:-1])
+
+
+def _reduce(op, res, taps):
+    """``res = op(taps[0], taps[1], ...)``, left to right (earlier taps first)."""
+    if len(taps) == 1:
+        np.copyto(res, taps[0])
+        return
+    op(taps[0], taps[1], out=res)
+    for v in taps[2:]:
+        op(res, v, out=res)
+
+
+def _has_nan(values):
+    """Does ``values`` hold a NaN? (One vectorised pass: the maximum propagates NaN.)"""
+    return values.dtype.kind == "f" and values.size > 0 and bool(np.isnan(np.maximum.reduce(values, axis=None)))
 
 
 def extreme(x, axes, mode="max", return_indices=True):
@@ -134,15 +257,13 @@ def extreme(x, axes, mode="max", return_indices=True):
     if not return_indices:
         op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, x.dtype)
 
-        def step(p, values):
+        def step(p, values, careful):
             res, taps = values
-            np.copyto(res, taps[0])
-            for v in taps[1:]:
-                op(res, v, out=res)
-            if x.dtype.kind == "f" and np.isnan(res).any():  # NaN results: the last NaN tap's bits, as the scan
+            _reduce(op, res, taps)
+            if careful:                                 # NaN results: the last NaN tap's bits, as the scan
                 for v in taps:
                     np.copyto(res, v, where=np.isnan(v))
-        (values,) = _run([(mem, x.dtype, fill)], axes, step)
+        (values,) = _run([(mem, x.dtype, fill)], axes, step, redo=_has_nan)
         return _to_input_layout(values, x, last), None
 
     values, indices = _extreme_with_indices(mem, axes, mode, fill)
@@ -152,55 +273,59 @@ def extreme(x, axes, mode="max", return_indices=True):
 def _extreme_with_indices(mem, axes, mode, fill):
     """Values and flat indices of ``mem`` (``(B, *L, T)``): ``(B, *O, T)`` each.
 
-    Alongside the values runs a small integer stream: the number of the chosen tap
-    in the window, ``t = j_1*k_2*...*k_n + ... + j_n``. A pass along dim ``i``
-    reduces the values as above, then finds the first tap equal to the result
-    (scanning taps backwards and blending ``code = eq ? tap's code : code``
-    arithmetically, without branches), and adds ``j_i * (k_{i+1}*...*k_n)``. The
-    flat index follows from ``t`` and the output position at the end.
+    Alongside the values runs a small unsigned integer stream, the *code* of the
+    chosen tap: its flat offset from the window's first tap in the input plane,
+    ``sum_i j_i * d_i * (L_{i+1}*...*L_n)``. A pass along dim ``i`` reduces the
+    values as above, then finds the first tap equal to the result (scanning taps
+    backwards and blending ``code = eq ? tap's code : code`` arithmetically,
+    without branches); tap ``j``'s code is ``j * d_i * (L_{i+1}*...*L_n)`` plus the
+    code it carries from the earlier passes. The flat index is then the window's
+    first tap plus the code: one addition.
     """
-    floating = mem.dtype.kind == "f"
     op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, mem.dtype)
-    kernel = [a.taps for a in axes]
-    weight = {i + 1: int(np.prod(kernel[i + 1:])) for i in range(len(axes))}
-    code_dtype = np.min_scalar_type(int(np.prod(kernel)) - 1)
+    mult = np.cumprod([1] + [a.size for a in axes[:0:-1]])[::-1]      # flat stride of each spatial dim
+    weight = {i + 1: int(a.dilation * mult[i]) for i, a in enumerate(axes)}
+    code_dtype = np.min_scalar_type(sum((a.taps - 1) * weight[i + 1] for i, a in enumerate(axes)))
 
-    def blend(code, mask, new, scratch):
-        """``code = mask ? new : code``, in wrapping unsigned arithmetic."""
-        np.subtract(new, code, out=scratch)
-        np.multiply(scratch, mask, out=scratch)
-        code += scratch
+    def blend(p, code, mask, code_taps, j, w):
+        """``code = mask ? (code of tap j) : code``, in wrapping unsigned arithmetic. Tap ``j``'s
+        code is ``j * w`` plus, after the first pass, the code it carries from the earlier passes."""
+        new = p.scratch(code_dtype, code.size)
+        if code_taps is None:
+            np.subtract(code_dtype.type(j * w), code, out=new)
+        else:
+            np.add(code_taps[j], code_dtype.type(j * w), out=new)
+            new -= code
+        new *= mask.view(np.uint8)
+        code += new
 
-    def step(p, values, codes):
+    def step(p, values, codes, careful):
         (res, taps), (code, code_taps) = values, codes
-        np.copyto(res, taps[0])
-        for v in taps[1:]:
-            op(res, v, out=res)
+        _reduce(op, res, taps)
         w, last = weight[p.dim], len(taps) - 1
-        mask = np.empty(res.shape, dtype=bool)
-        scratch = np.empty(res.shape, dtype=code_dtype)
-        np.add(code_taps[last], last * w, out=code, dtype=code_dtype)
+        mask = p.scratch(bool, res.size)
+        if code_taps is None:
+            code.fill(last * w)
+        else:
+            np.add(code_taps[last], code_dtype.type(last * w), out=code)
         for j in range(last - 1, -1, -1):           # backwards: the first equal tap wins
             np.equal(taps[j], res, out=mask)
-            blend(code, mask, code_taps[j] + code_dtype.type(j * w), scratch)
-        if floating and np.isnan(res).any():         # NaN results: the last NaN tap (its bits too), as the scan
+            blend(p, code, mask, code_taps, j, w)
+        if careful:                                  # NaN results: the last NaN tap (its bits too), as the scan
             for j in range(len(taps)):
                 np.isnan(taps[j], out=mask)
                 np.copyto(res, taps[j], where=mask)
-                blend(code, mask, code_taps[j] + code_dtype.type(j * w), scratch)
+                blend(p, code, mask, code_taps, j, w)
 
-    zero_codes = np.broadcast_to(np.zeros((), dtype=code_dtype), mem.shape)
-    values, codes = _run([(mem, mem.dtype, fill), (zero_codes, code_dtype, 0)], axes, step)
-    # flat index = (where the window starts) + (where tap t lies in it), per spatial dim.
-    mult = np.cumprod([1] + [a.size for a in axes[:0:-1]])[::-1]
-    offsets, base = np.zeros(1, dtype=np.int64), np.zeros((1,) * codes.ndim, dtype=np.int64)
+    values, codes = _run([(mem, mem.dtype, fill), (None, code_dtype, 0)], axes, step,
+                         redo=lambda values, codes: _has_nan(values))
+    # flat index = (where the window's first tap lies) + (the chosen tap's offset from it)
+    first_tap = np.zeros((1,) * codes.ndim, dtype=np.int64)
     for i, a in enumerate(axes):
-        offsets = (offsets[:, None] + a.dilation * mult[i] * np.arange(a.taps)).reshape(-1)
         shape = [1] * codes.ndim
         shape[i + 1] = a.out
-        base = base + ((a.start + a.stride * np.arange(a.out)) * mult[i]).reshape(shape)
-    indices = np.take(offsets, codes)
-    indices += base
+        first_tap = first_tap + ((a.start + a.stride * np.arange(a.out)) * mult[i]).reshape(shape)
+    indices = np.add(first_tap, codes)
     # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
     lone = values == fill
     if lone.any():
@@ -225,16 +350,46 @@ def _keeping_earlier(op, dtype):
     return op
 
 
+def _add_taps(p, sums, careful=False):
+    res, taps = sums
+    _reduce(np.add, res, taps)
+
+
 def window_sum(x, axes):
     """Sum of the in-bounds elements of each window: ``(N, C, *L) -> (N, C, *O)``,
     accumulated in :func:`~poolkit.reduction.sum_dtype` (padding adds zeros)."""
     if not all(a.regular for a in axes):
         return windows.window_sum(x, axes)
-    def step(p, sums):
-        res, taps = sums
-        np.copyto(res, taps[0])
-        for v in taps[1:]:
-            np.add(res, v, out=res)
     mem, last = _memory_order(x)
-    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, step)
+    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, _add_taps)
     return _to_input_layout(sums, x, last)
+
+
+def transposed(axis):
+    """The windows of :func:`window_sum`'s adjoint along one dimension (regular ``axis``).
+
+    Input element ``i`` lies in window ``o`` at tap ``j`` when ``o*s - p + j*d = i``.
+    Upsample the gradient by ``s`` (``U[o*s] = g[o]``, zeros between), and element
+    ``i`` receives ``sum_j U[i + p - j*d]``: a window of ``k`` taps, dilation ``d``,
+    starting at ``i - ((k-1)*d - p)``. So the adjoint is a stride-1 window sum over
+    ``U`` with ``(k-1)*d - p`` padding before and ``L`` outputs.
+    """
+    k, s, d = axis.taps, axis.stride, axis.dilation
+    before = (k - 1) * d + axis.start                     # axis.start = -p
+    size = (axis.out - 1) * s + 1
+    after = max(0, axis.size - 1 - before + (k - 1) * d - (size - 1))
+    return Axis.regular_windows(size, k, 1, d, before, after, axis.size)
+
+
+def spread(grad, axes):
+    """Adjoint of :func:`window_sum`: ``(N, C, *O) -> (N, C, *L)`` for regular windows.
+
+    Element ``i`` of the result is the sum of ``grad`` over the windows that contain
+    ``i`` (padding taps drop out), computed as a window sum of ``grad`` upsampled by
+    the strides, over the :func:`transposed` windows: the same passes as the forward,
+    one dimension at a time. ``grad``'s dtype is kept.
+    """
+    mem, last = _memory_order(grad)
+    (dx,) = _run([(mem, grad.dtype, 0)], [transposed(a) for a in axes], _add_taps,
+                 upsample=[a.stride for a in axes])
+    return _to_input_layout(dx, grad, last)
