@@ -26,6 +26,12 @@ def test_toc_sources_exist():
     assert not missing, f"_toc.yml lists pages with no .ipynb/.md source: {missing}"
 
 
+def test_every_chapter_is_in_the_toc():
+    chapters = sorted(str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "chapters").glob("*.ipynb"))
+    missing = [c for c in chapters if c not in PAGES]
+    assert not missing, f"chapters not listed in _toc.yml (so not on the website): {missing}"
+
+
 def test_build_succeeds_without_warnings(book):
     warnings = book.warnings()
     assert book.returncode == 0 and not warnings, (
