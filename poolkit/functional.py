@@ -166,6 +166,13 @@ def _divide(sums, divisor, dtype):
     return quotient.astype(dtype, copy=False)
 
 
+def _mean(method, inp, axes, divisor):
+    """Window sums divided by ``divisor``, ``(N, C, *O)``, with IEEE results and no warnings
+    (inf + -inf is NaN and float16 may overflow to inf, as in PyTorch)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _divide(_engine(method).window_sum(inp.x, axes), divisor, inp.x.dtype)
+
+
 def _counts(axes, table):
     """Product over dims of per-window counts (``table`` = ``"valid"`` or ``"counted"``), shape ``(*O,)``."""
     total = np.ones([a.out for a in axes], dtype=np.int64)
@@ -196,7 +203,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     """
     inp, axes, divisor = _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
                                    dims, data_format, f"avg_pool{dims}d")
-    return inp.restore(_divide(_engine(method).window_sum(inp.x, axes), divisor, inp.x.dtype))
+    return inp.restore(_mean(method, inp, axes, divisor))
 
 
 def _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims, data_format,
@@ -300,7 +307,7 @@ def adaptive_avg_pool(x, output_size, *, dims, data_format="channels_first", met
     axes = _adaptive_axes(inp, output_size, dims)
     if any(a.out == 0 for a in axes):
         return inp.restore(np.empty(inp.x.shape[:2] + tuple(a.out for a in axes), inp.x.dtype))
-    return inp.restore(_divide(_engine(method).window_sum(inp.x, axes), _counts(axes, "valid"), inp.x.dtype))
+    return inp.restore(_mean(method, inp, axes, _counts(axes, "valid")))
 
 
 # ---------------------------------------------------------------- unpooling
