@@ -234,7 +234,7 @@ def first_failing(exercise_id, fn):
 
 # ---------------------------------------------------------------- the registry
 def test_registry_holds_the_chapters_exercises():
-    assert list_exercises() == IDS
+    assert list_exercises()[:len(IDS)] == IDS          # later chapters register theirs after these
     assert list_exercises(chapter=1) == IDS[:4]
     assert list_exercises(chapter=2) == IDS[4:]
     for eid in IDS:
@@ -435,8 +435,8 @@ def off(ex):
             return want + 0.5
         return want + 1 if isinstance(want, int) else want[::-1]
     return wrong
-for eid, ex in EXERCISES.items():
-    print(evaluate(eid, off(ex)).message)
+for eid in IDS:
+    print(evaluate(eid, off(EXERCISES[eid])).message)
 """
 
 
@@ -444,7 +444,8 @@ def test_reports_are_deterministic_across_processes():
     outputs = []
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        run = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env,
+        run = subprocess.run([sys.executable, "-c", f"IDS = {IDS!r}\n" + SCRIPT],
+                             capture_output=True, text=True, env=env,
                              timeout=120)
         assert run.returncode == 0, run.stderr
         outputs.append(run.stdout)
