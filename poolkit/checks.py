@@ -113,7 +113,8 @@ class Exercise:
     mistakes : sequence of :class:`Mistake`
         Of those that explain the smallest failing case, the one that explains the
         most failing cases gives the hint (ties: the first declared). Array exercises
-        also get :data:`WRONG_DTYPE` before and :data:`ARRAY_MISTAKES` after their own.
+        also get :data:`WRONG_DTYPE` and :data:`WRONG_KIND` before their own and
+        :data:`ARRAY_MISTAKES` after.
     hint : str
         The hint when no mistake matches.
     spoilers : sequence of str
@@ -212,7 +213,7 @@ class Exercise:
         """
         mistakes = list(self.mistakes)
         if self.returns == "array":
-            mistakes = [WRONG_DTYPE] + mistakes + ARRAY_MISTAKES
+            mistakes = [WRONG_DTYPE, WRONG_KIND] + mistakes + ARRAY_MISTAKES
         best, best_score = self.hint, 0
         for m in mistakes:
             if self._makes(m, *wrong_answers[0]):
@@ -279,6 +280,11 @@ def _longer_by(expected, got, d) -> bool:
 WRONG_DTYPE = Mistake(
     "Your result has the wrong dtype. An array of ints truncates every float stored "
     "in it: create the output with a floating-point dtype (np.zeros gives float64).",
+    when=lambda args, expected, got: got.dtype.kind in "iub" and expected.dtype.kind == "f")
+
+WRONG_KIND = Mistake(
+    "Your result has the wrong kind of dtype: compare the dtype of your array with "
+    "the one the exercise asks for (integer positions, floating-point values).",
     when=lambda args, expected, got: got.dtype.kind != expected.dtype.kind)
 
 ARRAY_MISTAKES = [

@@ -333,7 +333,7 @@ def test_hints_do_not_give_the_answer_away():
     for ex in EXERCISES.values():
         hints = [ex.hint] + [m.hint for m in ex.mistakes]
         if ex.returns == "array":
-            hints += [checks.WRONG_DTYPE.hint] + [m.hint for m in checks.ARRAY_MISTAKES]
+            hints += [checks.WRONG_DTYPE.hint, checks.WRONG_KIND.hint] + [m.hint for m in checks.ARRAY_MISTAKES]
         for hint in hints:
             for spoiler in ex.spoilers:
                 assert plain(spoiler) not in plain(hint), (ex.id, hint)
