@@ -80,6 +80,7 @@ def _student_edition(args) -> int:
 
 def _grade(args, parser) -> int:
     from . import gradebook
+    from .checks import EXERCISES
 
     for name in ("timeout", "notebook_timeout"):
         if getattr(args, name) <= 0:
@@ -99,6 +100,10 @@ def _grade(args, parser) -> int:
     gradebook.student_ids(paths)  # unique, before any work
     exercise_ids = gradebook.exercises_to_grade(paths, args.chapter)
     jobs = min(args.jobs, len(paths))
+    chapters = sorted({EXERCISES[i].chapter for i in exercise_ids})
+    if len(chapters) > 1 and not args.chapter:
+        print(f"Note: the submissions' check cells belong to chapters {', '.join(map(str, chapters))}: each "
+              "submission is graded on all their exercises (--chapter N grades one chapter).")
     print(f"Grading {len(paths)} submission{'s' * (len(paths) != 1)} on {len(exercise_ids)} exercises "
           f"({', '.join(exercise_ids)}), {jobs} at a time; at most {args.timeout:g} s per cell or exercise, "
           f"{args.notebook_timeout:g} s per notebook.", flush=True)
@@ -112,7 +117,7 @@ def _grade(args, parser) -> int:
               f"{result.max_score} in {result.seconds:.1f} s{status}", flush=True)
 
     results = gradebook.grade_all(paths, exercise_ids, jobs=jobs, timeout=args.timeout,
-                                notebook_timeout=args.notebook_timeout, on_result=progress)
+                                  notebook_timeout=args.notebook_timeout, on_result=progress)
     if not args.quiet:
         for result in results:
             print("\n" + gradebook.report(result))
@@ -127,7 +132,7 @@ def _grade(args, parser) -> int:
         print(f"Gradebook: {args.csv}")
     if args.json:
         gradebook.write_json(results, exercise_ids, args.json, timeout=args.timeout,
-                           notebook_timeout=args.notebook_timeout)
+                             notebook_timeout=args.notebook_timeout)
         print(f"Results: {args.json}")
     return 0
 

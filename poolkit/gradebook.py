@@ -23,6 +23,7 @@ import os
 import signal
 import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Sequence
 
@@ -49,7 +50,7 @@ def default_jobs() -> int:
 def student_ids(paths: Sequence[Path]) -> List[str]:
     """Each submission's student id: its file name without ``.ipynb``. Ids must be unique."""
     ids = [Path(p).stem for p in paths]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+    twice = sorted(i for i, n in Counter(ids).items() if n > 1)
     if twice:
         raise ValueError(f"two submissions have the same file name, so the same student id: {', '.join(twice)}")
     return ids
@@ -177,7 +178,7 @@ class _Worker:
 
 def _kill_group(pid: Optional[int]) -> None:
     """Kill a kernel left behind (it runs in its own process group), if it still runs."""
-    if pid:
+    if pid and hasattr(os, "killpg"):
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

@@ -285,10 +285,11 @@ class _Kernel:
         """Does the kernel answer again after an interrupted cell? It gets :data:`RECOVERY`
         seconds, then a second interrupt (the first may have come at a bad moment) and as long."""
         try:
-            for attempt in range(2):
+            for interrupt_again in (True, False):
                 if self._request("__name__", RECOVERY, "answering", interrupt=False) is not None:
                     return True
-                _sync(self.client.km.interrupt_kernel)()
+                if interrupt_again:
+                    _sync(self.client.km.interrupt_kernel)()
         except KernelGone:
             pass
         return False
