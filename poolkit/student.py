@@ -59,7 +59,7 @@ def _roles(nb) -> List[str]:
     Raises ValueError for a solution-start without its solution-end (before the next
     exercise or solution, or the end): removing it would silently remove more.
     """
-    roles, inside = [], ""
+    roles, inside, start = [], "", 0
     for index, cell in enumerate(nb["cells"]):
         text = _text(cell) if cell.get("cell_type") == "markdown" else ""
         if inside == "solution" and (SOLUTION_START.search(text) or EXERCISE_START.search(text)):
