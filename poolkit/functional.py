@@ -28,6 +28,7 @@ from . import naive as _naive
 from . import separable as _separable
 from . import windows as _windows
 from .geometry import Axis, _show, build_axes, to_tuple
+from .reduction import sum_dtype
 
 __all__ = [
     "max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
@@ -168,9 +169,13 @@ def _divide(sums, divisor, dtype):
 
 def _mean(method, inp, axes, divisor):
     """Window sums divided by ``divisor``, ``(N, C, *O)``, with IEEE results and no warnings
-    (inf + -inf is NaN and float16 may overflow to inf, as in PyTorch)."""
+    (inf + -inf is NaN and float16 may overflow to inf, as in PyTorch). The separable
+    engine divides float32/float64 sums chunk by chunk, while they are in cache."""
+    engine = _engine(method)
     with np.errstate(invalid="ignore", over="ignore"):
-        return _divide(_engine(method).window_sum(inp.x, axes), divisor, inp.x.dtype)
+        if engine is _separable and sum_dtype(inp.x.dtype) == inp.x.dtype and inp.x.dtype.kind == "f":
+            return engine.window_sum(inp.x, axes, divisor=divisor)
+        return _divide(engine.window_sum(inp.x, axes), divisor, inp.x.dtype)
 
 
 def _counts(axes, table):

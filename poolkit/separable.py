@@ -73,6 +73,24 @@ _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 """The unsigned integer dtype of each size in bytes."""
 
 
+def _copy(dst, src):
+    """``np.copyto(dst, src)``, copying each contiguous run along the last spatial axis as one element.
+
+    Channels-first rows are short (14 to 112 elements), and numpy pays per run of its
+    inner loop; viewed as one ``void`` element each, a row costs one step of a long loop.
+    """
+    if dst.dtype != src.dtype or dst.ndim < 3:
+        np.copyto(dst, src)
+        return
+    if dst.shape[-1] == 1:                                    # (b, ..., W, 1): the run is the row
+        dst, src = dst[..., 0], src[..., 0]
+    if dst.strides[-1] != dst.itemsize or src.strides[-1] != src.itemsize:
+        np.copyto(dst, src)
+        return
+    run = np.dtype((np.void, dst.shape[-1] * dst.itemsize))
+    np.copyto(dst.view(run), src.view(run))
+
+
 class _Pass:
     """Pooling along dimension ``dim`` of ``(b, *S, T)`` chunks, through a padded flat buffer.
 
@@ -160,7 +178,7 @@ class _Pass:
         ``width`` (or fewer: the rest is cropped) positions along ``dim``."""
         src, narrow = self.results(b, dst.shape)
         if narrow is None:
-            np.copyto(dst, src)
+            _copy(dst, src)
         else:
             np.copyto(dst.view(narrow), src, casting="unsafe")
 
@@ -181,47 +199,84 @@ def _plan(shape, per, axes, dtype, fill, upsample=None, direct=False, empty=Fals
     return passes
 
 
-def _run(streams, axes, step, upsample=None, redo=None):
+def _row_blocks(axis, row_bytes):
+    """Split the outputs of the outermost dimension into blocks whose input rows fill about a chunk.
+
+    Yields ``(outputs, rows, sub_axis)``: a slice of output positions, the slice of input
+    rows their windows read (the halo of overlapping windows included), and the
+    :class:`~poolkit.geometry.Axis` of those windows within those rows (padding only where
+    the block touches the input's edge). One block (the whole axis) if a plane fits a chunk.
+    """
+    per = max(1, (CHUNK_BYTES // max(1, row_bytes) - (axis.taps - 1) * axis.dilation - 1) // axis.stride + 1)
+    if axis.size * row_bytes <= 2 * CHUNK_BYTES or per >= axis.out:
+        yield slice(0, axis.out), slice(0, axis.size), axis
+        return
+    k, s, d, p = axis.taps, axis.stride, axis.dilation, -axis.start
+    for o0 in range(0, axis.out, per):
+        o1 = min(axis.out, o0 + per)
+        first, last = o0 * s - p, (o1 - 1) * s - p + (k - 1) * d      # the rows the block's taps reach
+        r0, r1 = max(0, first), min(axis.size, last + 1)
+        yield (slice(o0, o1), slice(r0, r1),
+               Axis.regular_windows(r1 - r0, k, s, d, r0 - first, last + 1 - r1, o1 - o0))
+
+
+def _run(streams, axes, step, upsample=None, redo=None, finish=None):
     """Push chunks of parallel ``(B, *L, T)`` streams through the passes, returning ``(B, *O, T)`` arrays.
 
     ``streams`` is a list of ``(array, dtype, fill)``; an array of None is a stream the
     first pass computes from scratch (the tap codes of :func:`_extreme_with_indices`).
     ``step(pass, *pairs, careful=...)`` reduces one pass in place, given the pass and
-    one ``(result, taps)`` pair per stream. ``redo(*outputs)``, on a chunk's outputs,
-    says whether to pool the chunk again with ``careful=True`` (NaN found).
+    one ``(result, taps)`` pair per stream. Then, on each chunk's outputs while they are
+    in cache, ``finish(where, *outputs)`` completes them in place (divides by the
+    divisor; ``where`` is the chunk's index into the ``(B, *O, T)`` outputs) and
+    ``redo(*outputs)`` says whether to pool the chunk again with ``careful=True`` (NaN).
     ``upsample``: per spatial dim, the spacing of the incoming positions (:func:`spread`).
+
+    A chunk is a few planes (``B`` entries) of about :data:`CHUNK_BYTES`; a plane larger
+    than two chunks is cut into blocks of rows along its outermost dimension instead.
     """
     first = streams[0][0]
     B = first.shape[0]
-    per = max(1, min(B, CHUNK_BYTES // max(1, int(np.prod(first.shape[1:])) * first.itemsize)))
-    plans = [_plan(first.shape, per, axes, dtype, fill, upsample, direct=a is not None and a.dtype == dtype,
-                   empty=a is None) for a, dtype, fill in streams]
+    row_bytes = int(np.prod(first.shape[2:])) * first.itemsize
+    blocks = [(slice(0, axes[0].out), slice(0, first.shape[1]), axes[0])] if upsample else \
+        list(_row_blocks(axes[0], row_bytes))
     out_spatial = tuple(ax.out for ax in axes)
     outs = [np.empty((B,) + out_spatial + first.shape[-1:], dtype=dtype) for _, dtype, _ in streams]
+    plans = {}                                                # one set of buffers per block geometry
 
-    stages = list(zip(*plans))
-
-    def chunk(b0, b, careful):
-        sources = [None if a is None else a[b0:b0 + b] for a, _, _ in streams]
+    def chunk(stages, b, sources, done, careful):
         if not stages:                                        # nothing to pool: a copy
-            for out, src in zip(outs, sources):
-                out[b0:b0 + b] = 0 if src is None else src
+            for out, src in zip(done, sources):
+                out[...] = 0 if src is None else src
             return
         for p, src in zip(stages[0], sources):
             if not p.direct:
-                np.copyto(p.target(b), src)
+                _copy(p.target(b), src)
         for i, passes in enumerate(stages):
             step(passes[0], *(p.shifts(b, src) for p, src in zip(passes, sources)), careful=careful)
             for k, p in enumerate(passes):
-                p.emit(b, stages[i + 1][k].target(b) if i + 1 < len(stages) else outs[k][b0:b0 + b])
+                p.emit(b, stages[i + 1][k].target(b) if i + 1 < len(stages) else done[k])
 
-    for b0 in range(0, B, per):
-        chunk(b0, min(per, B - b0), careful=False)
-    if redo is not None and redo(*outs):                      # rare: pool those chunks again, carefully
+    for outputs, rows, axis in blocks:
+        sub_axes = (axis,) + tuple(axes[1:])
+        shape = (B, rows.stop - rows.start) + first.shape[2:]
+        per = max(1, min(B, CHUNK_BYTES // max(1, int(np.prod(shape[1:])) * first.itemsize)))
+        key = (per, shape[1], axis.start, axis.out)
+        if key not in plans:
+            plans[key] = list(zip(*(_plan(shape, per, sub_axes, dtype, fill, upsample,
+                                          direct=a is not None and a.dtype == dtype, empty=a is None)
+                                    for a, dtype, fill in streams)))
         for b0 in range(0, B, per):
             b = min(per, B - b0)
-            if redo(*(out[b0:b0 + b] for out in outs)):
-                chunk(b0, b, careful=True)
+            where = (slice(b0, b0 + b), outputs)
+            sources = [None if a is None else a[b0:b0 + b, rows] for a, _, _ in streams]
+            done = [out[where] for out in outs]
+            for careful in (False, True):
+                chunk(plans[key], b, sources, done, careful)
+                if finish is not None:
+                    finish(where, *done)
+                if careful or redo is None or not redo(*done):    # rare: a NaN, pool the chunk again carefully
+                    break
     return outs
 
 
@@ -355,13 +410,29 @@ def _add_taps(p, sums, careful=False):
     _reduce(np.add, res, taps)
 
 
-def window_sum(x, axes):
+def window_sum(x, axes, divisor=None):
     """Sum of the in-bounds elements of each window: ``(N, C, *L) -> (N, C, *O)``,
-    accumulated in :func:`~poolkit.reduction.sum_dtype` (padding adds zeros)."""
+    accumulated in :func:`~poolkit.reduction.sum_dtype` (padding adds zeros).
+
+    ``divisor`` (an int, or an array of shape ``(*O,)``), for floating ``x`` summed in its
+    own dtype: divide the sums by it, chunk by chunk while they are in cache (an average).
+    """
+    if divisor is not None and sum_dtype(x.dtype) != x.dtype:
+        raise TypeError(f"window_sum divides only sums kept in the input's dtype, not {x.dtype}'s")
     if not all(a.regular for a in axes):
-        return windows.window_sum(x, axes)
+        sums = windows.window_sum(x, axes)
+        if divisor is not None:
+            sums /= np.asarray(divisor, dtype=sums.dtype)
+        return sums
     mem, last = _memory_order(x)
-    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, _add_taps)
+    finish = None
+    if divisor is not None:
+        d = np.asarray(divisor, dtype=x.dtype)
+        d = d.reshape(-1)[0] if d.size and (d == d.reshape(-1)[0]).all() else d.reshape((1,) + d.shape + (1,))
+
+        def finish(where, sums):
+            np.divide(sums, d if d.ndim == 0 else d[(slice(None),) + where[1:]], out=sums)
+    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, _add_taps, finish=finish)
     return _to_input_layout(sums, x, last)
 
 
