@@ -179,12 +179,19 @@ def _mean(method, inp, axes, divisor):
 
 
 def _counts(axes, table):
-    """Product over dims of per-window counts (``table`` = ``"valid"`` or ``"counted"``), shape ``(*O,)``."""
-    total = np.ones([a.out for a in axes], dtype=np.int64)
-    for i, a in enumerate(axes):
-        shape = [1] * len(axes)
-        shape[i] = a.out
-        total = total * getattr(a, table).sum(axis=1).reshape(shape)
+    """Product over dims of per-window counts (``table`` = ``"valid"`` or ``"counted"``), shape ``(*O,)``.
+
+    When every window has the same count (no window cut short), a read-only broadcast of that
+    number: no memory as large as the output."""
+    per_dim = [getattr(a, table).sum(axis=1) for a in axes]
+    shape = [a.out for a in axes]
+    if all(c.size == 0 or (c == c[0]).all() for c in per_dim):
+        return np.broadcast_to(np.int64(np.prod([c[0] if c.size else 1 for c in per_dim])), shape)
+    total = np.ones(shape, dtype=np.int64)
+    for i, c in enumerate(per_dim):
+        view = [1] * len(axes)
+        view[i] = c.size
+        total = total * c.reshape(view)
     return total
 
 

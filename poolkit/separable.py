@@ -224,7 +224,9 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
     """Push chunks of parallel ``(B, *L, T)`` streams through the passes, returning ``(B, *O, T)`` arrays.
 
     ``streams`` is a list of ``(array, dtype, fill)``; an array of None is a stream the
-    first pass computes from scratch (the tap codes of :func:`_extreme_with_indices`).
+    first pass computes from scratch (the tap codes of :func:`_extreme_with_indices`),
+    and a fourth item ``False`` a stream whose outputs only ``finish`` sees, chunk by
+    chunk (None is returned for it).
     ``step(pass, *pairs, careful=...)`` reduces one pass in place, given the pass and
     one ``(result, taps)`` pair per stream. Then, on each chunk's outputs while they are
     in cache, ``finish(where, *outputs)`` completes them in place (divides by the
@@ -241,8 +243,11 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
     blocks = [(slice(0, axes[0].out), slice(0, first.shape[1]), axes[0])] if upsample else \
         list(_row_blocks(axes[0], row_bytes))
     out_spatial = tuple(ax.out for ax in axes)
-    outs = [np.empty((B,) + out_spatial + first.shape[-1:], dtype=dtype) for _, dtype, _ in streams]
-    plans = {}                                                # one set of buffers per block geometry
+    keep = [len(stream) < 4 or stream[3] for stream in streams]
+    streams = [stream[:3] for stream in streams]
+    outs = [np.empty((B,) + out_spatial + first.shape[-1:], dtype=dtype) if kept else None
+            for (_, dtype, _), kept in zip(streams, keep)]
+    key = stages = None                                       # one set of buffers, for the current geometry
 
     def chunk(stages, b, sources, done, careful):
         if not stages:                                        # nothing to pool: a copy
@@ -261,18 +266,20 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
         sub_axes = (axis,) + tuple(axes[1:])
         shape = (B, rows.stop - rows.start) + first.shape[2:]
         per = max(1, min(B, CHUNK_BYTES // max(1, int(np.prod(shape[1:])) * first.itemsize)))
-        key = (per, shape[1], axis.start, axis.out)
-        if key not in plans:
-            plans[key] = list(zip(*(_plan(shape, per, sub_axes, dtype, fill, upsample,
-                                          direct=a is not None and a.dtype == dtype, empty=a is None)
-                                    for a, dtype, fill in streams)))
+        if key != (per, shape[1], axis.start, axis.out):
+            key, stages = (per, shape[1], axis.start, axis.out), None
+            stages = list(zip(*(_plan(shape, per, sub_axes, dtype, fill, upsample,
+                                      direct=a is not None and a.dtype == dtype, empty=a is None)
+                                for a, dtype, fill in streams)))
+            scratch = [None if kept else np.empty((per, axis.out) + out_spatial[1:] + first.shape[-1:], dtype)
+                       for (_, dtype, _), kept in zip(streams, keep)]
         for b0 in range(0, B, per):
             b = min(per, B - b0)
             where = (slice(b0, b0 + b), outputs)
             sources = [None if a is None else a[b0:b0 + b, rows] for a, _, _ in streams]
-            done = [out[where] for out in outs]
+            done = [out[where] if out is not None else extra[:b] for out, extra in zip(outs, scratch)]
             for careful in (False, True):
-                chunk(plans[key], b, sources, done, careful)
+                chunk(stages, b, sources, done, careful)
                 if finish is not None:
                     finish(where, *done)
                 if careful or redo is None or not redo(*done):    # rare: a NaN, pool the chunk again carefully
@@ -372,20 +379,36 @@ def _extreme_with_indices(mem, axes, mode, fill):
                 np.copyto(res, taps[j], where=mask)
                 blend(p, code, mask, code_taps, j, w)
 
-    values, codes = _run([(mem, mem.dtype, fill), (None, code_dtype, 0)], axes, step,
-                         redo=lambda values, codes: _has_nan(values))
-    # flat index = (where the window's first tap lies) + (the chosen tap's offset from it)
-    first_tap = np.zeros((1,) * codes.ndim, dtype=np.int64)
-    for i, a in enumerate(axes):
-        shape = [1] * codes.ndim
-        shape[i + 1] = a.out
-        first_tap = first_tap + ((a.start + a.stride * np.arange(a.out)) * mult[i]).reshape(shape)
-    indices = np.add(first_tap, codes)
-    # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
-    lone = values == fill
-    if lone.any():
-        first = first_valid_index(axes).reshape((1,) + values.shape[1:-1] + (1,))
-        indices[lone] = np.broadcast_to(first, values.shape)[lone]
+    # flat index = (where the window's first tap lies) + (the chosen tap's offset from it),
+    # added chunk by chunk; first_tap() holds it for one block of outer rows at a time.
+    indices = np.empty((mem.shape[0],) + tuple(a.out for a in axes) + mem.shape[-1:], dtype=np.int64)
+    cached = {}
+
+    def first_tap(o0, o1):
+        """Flat index of the first tap of the windows in outer output rows ``o0:o1``:
+        ``(1, o1 - o0, *O[1:], 1)``, the sum of one term per spatial dimension."""
+        if (o0, o1) not in cached:
+            cached.clear()
+            tap = np.zeros((1,) * indices.ndim, dtype=np.int64)
+            for i, a in enumerate(axes):
+                o = np.arange(o0, o1) if i == 0 else np.arange(a.out)
+                shape = [1] * indices.ndim
+                shape[i + 1] = len(o)
+                tap = tap + ((a.start + a.stride * o) * mult[i]).reshape(shape)
+            cached[(o0, o1)] = tap
+        return cached[(o0, o1)]
+
+    def finish(where, values, codes):
+        done = indices[where]
+        np.add(codes, first_tap(where[1].start, where[1].stop), out=done)
+        # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
+        lone = values == fill
+        if lone.any():
+            first = first_valid_index(axes).reshape((1,) + indices.shape[1:-1] + (1,))[:, where[1]]
+            done[lone] = np.broadcast_to(first, values.shape)[lone]
+
+    values, _ = _run([(mem, mem.dtype, fill), (None, code_dtype, 0, False)], axes, step,
+                     redo=lambda values, codes: _has_nan(values), finish=finish)
     return values, indices
 
 
@@ -427,8 +450,11 @@ def window_sum(x, axes, divisor=None):
     mem, last = _memory_order(x)
     finish = None
     if divisor is not None:
-        d = np.asarray(divisor, dtype=x.dtype)
-        d = d.reshape(-1)[0] if d.size and (d == d.reshape(-1)[0]).all() else d.reshape((1,) + d.shape + (1,))
+        d = np.asarray(divisor)
+        if d.size and not any(d.strides):                # one number (a broadcast): divide by a scalar
+            d = x.dtype.type(d.reshape(-1)[0])
+        else:
+            d = d.astype(x.dtype).reshape((1,) + d.shape + (1,))
 
         def finish(where, sums):
             np.divide(sums, d if d.ndim == 0 else d[(slice(None),) + where[1:]], out=sums)
