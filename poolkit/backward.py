@@ -88,11 +88,15 @@ def route(grad, indices, x_shape, method="auto"):
     T = g.shape[-1]
     B, per_block = g.shape[0], plane * T
     # element (b, i, t) of dx's memory (B, *L, T) lies at b * L * T + i * T + t
-    flat = idx.astype(np.int64).reshape(B, outputs, T)
+    idx = idx.reshape(B, outputs, T)
     if T > 1:
-        flat *= T
+        flat = np.multiply(idx, T, dtype=np.int64)
         flat += np.arange(T)
-    flat += (np.arange(B) * per_block)[:, None, None]
+        flat += (np.arange(B) * per_block)[:, None, None]
+    elif B > 1:
+        flat = np.add(idx, (np.arange(B) * per_block)[:, None, None], dtype=np.int64)
+    else:
+        flat = idx.astype(np.int64, copy=False)
     dx = np.zeros(B * per_block, dtype=grad.dtype)
     np.add.at(dx, flat.reshape(-1), g.reshape(-1))
     if last:
@@ -162,7 +166,8 @@ def _grad(grad_output, inp, out_spatial, data_format, fname, what="grad_output",
 
 def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname):
     """Backward of max/min pooling: route ``grad_output`` to the forward's picks (recomputed unless given)."""
-    g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype))
+    g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype),
+                                                                               copy=False)
     if indices is None:
         idx = _extreme_nc(mode, inp, axes, True, method)[1]
     else:

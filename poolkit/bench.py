@@ -39,6 +39,7 @@ ratios measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -190,9 +191,32 @@ def _torch_cases(shape, x, g):
     return cases
 
 
-def _tf_cases(shape, x, g):
-    import tensorflow as tf
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence file descriptor 2: TensorFlow's C++ start-up lines (the oneDNN notice is logged
+    before ``TF_CPP_MIN_LOG_LEVEL`` applies) go to the terminal, not through ``sys.stderr``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
+
+def _tf_cases(shape, x, g):
+    with _quiet_stderr():
+        import tensorflow as tf
+
+        cases = _tf_cases_of(tf, shape, x, g)
+        for call in cases.values():            # the first calls log too
+            call()
+    return cases
+
+
+def _tf_cases_of(tf, shape, x, g):
     k, s = shape.k, shape.s
     padding = "SAME" if shape.p else "VALID"
     xt = tf.constant(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))
@@ -332,7 +356,8 @@ def run(shapes="ABCDE", repeat=7, quick=False, frameworks=("torch", "tf"), progr
         info["torch"] = torch.__version__
         info["threads"]["torch"] = torch.get_num_threads()
     if "tf" in frameworks:
-        import tensorflow as tf
+        with _quiet_stderr():
+            import tensorflow as tf
         info["tensorflow"] = tf.__version__
         info["threads"]["tf"] = {"intra_op": tf.config.threading.get_intra_op_parallelism_threads() or "default",
                                  "inter_op": tf.config.threading.get_inter_op_parallelism_threads() or "default"}
