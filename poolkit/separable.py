@@ -44,6 +44,8 @@ data as ``N`` blocks whose channel runs are contiguous.
 
 from __future__ import annotations
 
+import functools
+import math
 import sys
 
 import numpy as np
@@ -52,8 +54,10 @@ from . import windows
 from .geometry import Axis, first_valid_index
 from .reduction import fill_value, sum_dtype
 
-CHUNK_BYTES = 1 << 18
-"""Target size of one chunk of input (256 KiB): its buffers stay in a core's L2 cache."""
+CHUNK_BYTES = 1 << 20
+"""Target size of one chunk of input (1 MiB): large enough to amortise numpy's per-call overhead,
+small enough that the chunk's buffers stay in the last-level cache (on shapes A-E of
+:mod:`poolkit.bench`, 1 MiB was the fastest of 256 KiB to 4 MiB)."""
 
 
 def _memory_order(x):
@@ -87,8 +91,14 @@ def _copy(dst, src):
     if dst.strides[-1] != dst.itemsize or src.strides[-1] != src.itemsize:
         np.copyto(dst, src)
         return
-    run = np.dtype((np.void, dst.shape[-1] * dst.itemsize))
+    run = _void(dst.shape[-1] * dst.itemsize)
     np.copyto(dst.view(run), src.view(run))
+
+
+@functools.lru_cache(maxsize=None)
+def _void(nbytes):
+    """The dtype of ``nbytes`` raw bytes (made once: numpy builds it slowly)."""
+    return np.dtype((np.void, nbytes))
 
 
 class _Pass:
@@ -106,7 +116,7 @@ class _Pass:
     def __init__(self, shape, dim, axis, dtype, fill, upsample=1, direct=False, empty=False):
         before, after = axis.padding()
         self.dim, self.axis = dim, axis
-        self.step = int(np.prod(shape[dim + 1:]))
+        self.step = math.prod(shape[dim + 1:])
         # The innermost dimension of channels-first data (step 1) is subsampled as a flat array,
         # so its rows are a whole number of strides long and keep their junk columns.
         self.flat = self.step == 1
@@ -199,16 +209,17 @@ def _plan(shape, per, axes, dtype, fill, upsample=None, direct=False, empty=Fals
     return passes
 
 
-def _row_blocks(axis, row_bytes):
+def _row_blocks(axis, row_bytes, budget):
     """Split the outputs of the outermost dimension into blocks whose input rows fill about a chunk.
 
     Yields ``(outputs, rows, sub_axis)``: a slice of output positions, the slice of input
     rows their windows read (the halo of overlapping windows included), and the
     :class:`~poolkit.geometry.Axis` of those windows within those rows (padding only where
-    the block touches the input's edge). One block (the whole axis) if a plane fits a chunk.
+    the block touches the input's edge). One block (the whole axis) if a plane fits in two
+    chunks of ``budget`` bytes.
     """
-    per = max(1, (CHUNK_BYTES // max(1, row_bytes) - (axis.taps - 1) * axis.dilation - 1) // axis.stride + 1)
-    if axis.size * row_bytes <= 2 * CHUNK_BYTES or per >= axis.out:
+    per = max(1, (budget // max(1, row_bytes) - (axis.taps - 1) * axis.dilation - 1) // axis.stride + 1)
+    if axis.size * row_bytes <= 2 * budget or per >= axis.out:
         yield slice(0, axis.out), slice(0, axis.size), axis
         return
     k, s, d, p = axis.taps, axis.stride, axis.dilation, -axis.start
@@ -239,9 +250,10 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
     """
     first = streams[0][0]
     B = first.shape[0]
-    row_bytes = int(np.prod(first.shape[2:])) * first.itemsize
+    budget = CHUNK_BYTES // len(streams)                      # two streams: half the input per chunk
+    row_bytes = math.prod(first.shape[2:]) * first.itemsize
     blocks = [(slice(0, axes[0].out), slice(0, first.shape[1]), axes[0])] if upsample else \
-        list(_row_blocks(axes[0], row_bytes))
+        list(_row_blocks(axes[0], row_bytes, budget))
     out_spatial = tuple(ax.out for ax in axes)
     keep = [len(stream) < 4 or stream[3] for stream in streams]
     streams = [stream[:3] for stream in streams]
@@ -265,7 +277,7 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
     for outputs, rows, axis in blocks:
         sub_axes = (axis,) + tuple(axes[1:])
         shape = (B, rows.stop - rows.start) + first.shape[2:]
-        per = max(1, min(B, CHUNK_BYTES // max(1, int(np.prod(shape[1:])) * first.itemsize)))
+        per = max(1, min(B, budget // max(1, math.prod(shape[1:]) * first.itemsize)))
         if key != (per, shape[1], axis.start, axis.out):
             key, stages = (per, shape[1], axis.start, axis.out), None
             stages = list(zip(*(_plan(shape, per, sub_axes, dtype, fill, upsample,
@@ -384,23 +396,30 @@ def _extreme_with_indices(mem, axes, mode, fill):
     indices = np.empty((mem.shape[0],) + tuple(a.out for a in axes) + mem.shape[-1:], dtype=np.int64)
     cached = {}
 
+    inner = math.prod(a.out for a in axes[1:])
+
     def first_tap(o0, o1):
-        """Flat index of the first tap of the windows in outer output rows ``o0:o1``:
-        ``(1, o1 - o0, *O[1:], 1)``, the sum of one term per spatial dimension."""
+        """Flat index of the first tap of the windows in outer output rows ``o0:o1``, as terms
+        to add: one ``(1, o1 - o0, *O[1:], 1)`` table, or, for long rows, a ``(1, 1, *O[1:], 1)``
+        table for the inner dimensions and a ``(1, o1 - o0, 1, ..., 1)`` one for the rows."""
         if (o0, o1) not in cached:
             cached.clear()
-            tap = np.zeros((1,) * indices.ndim, dtype=np.int64)
+            terms = []
             for i, a in enumerate(axes):
                 o = np.arange(o0, o1) if i == 0 else np.arange(a.out)
                 shape = [1] * indices.ndim
                 shape[i + 1] = len(o)
-                tap = tap + ((a.start + a.stride * o) * mult[i]).reshape(shape)
-            cached[(o0, o1)] = tap
+                terms.append(((a.start + a.stride * o) * mult[i]).reshape(shape))
+            rows, rest = terms[0], sum(terms[1:], np.zeros((1,) * indices.ndim, dtype=np.int64))
+            cached[(o0, o1)] = [rest, rows] if inner >= 256 else [rows + rest]
         return cached[(o0, o1)]
 
     def finish(where, values, codes):
         done = indices[where]
-        np.add(codes, first_tap(where[1].start, where[1].stop), out=done)
+        terms = first_tap(where[1].start, where[1].stop)
+        np.add(codes, terms[0], out=done)
+        for term in terms[1:]:
+            done += term
         # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
         lone = values == fill
         if lone.any():
