@@ -216,9 +216,11 @@ def _row_blocks(axis, row_bytes, budget):
     rows their windows read (the halo of overlapping windows included), and the
     :class:`~poolkit.geometry.Axis` of those windows within those rows (padding only where
     the block touches the input's edge). One block (the whole axis) if a plane fits in two
-    chunks of ``budget`` bytes.
+    chunks of ``budget`` bytes; otherwise blocks of half a chunk, so that the passes'
+    buffers (two per pass) take less memory than the plane.
     """
-    per = max(1, (budget // max(1, row_bytes) - (axis.taps - 1) * axis.dilation - 1) // axis.stride + 1)
+    rows = budget // 2 // max(1, row_bytes)
+    per = max(1, (rows - (axis.taps - 1) * axis.dilation - 1) // axis.stride + 1)
     if axis.size * row_bytes <= 2 * budget or per >= axis.out:
         yield slice(0, axis.out), slice(0, axis.size), axis
         return
