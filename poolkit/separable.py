@@ -111,23 +111,33 @@ class _Pass:
     the incoming positions ``u`` apart (zeros between, :func:`spread`). A ``direct``
     pass has no buffer: it reads the chunk itself (no padding to add); an ``empty`` one
     has no input at all (its step computes the stream from scratch).
+
+    After a pass of stride 1, the next pass needs no copy: it ``reads`` that pass's
+    ``out``, whose buffer was given the next pass's padding too (``pads``: ``(dim,
+    before, after)`` of each such dimension). Its padding rows hold ``fill`` through the
+    first pass (the maximum of fills is the fill), so they act as padding in the second.
     """
 
-    def __init__(self, shape, dim, axis, dtype, fill, upsample=1, direct=False, empty=False):
+    def __init__(self, shape, dim, axis, dtype, fill, upsample=1, direct=False, empty=False, pads=(), reads=None):
         before, after = axis.padding()
-        self.dim, self.axis = dim, axis
+        self.dim, self.axis, self.reads = dim, axis, reads
         self.step = math.prod(shape[dim + 1:])
         # The innermost dimension of channels-first data (step 1) is subsampled as a flat array,
         # so its rows are a whole number of strides long and keep their junk columns.
         self.flat = self.step == 1
-        length = before + axis.size + after
-        if self.flat:
-            length += -length % axis.stride
-        padded = list(shape)
-        padded[dim] = length
-        self.direct = empty or (direct and upsample == 1 and length == shape[dim])
+        padded, interior = list(shape), [slice(None)] * len(shape)
+        if reads is None:
+            length = before + axis.size + after
+            if self.flat:
+                length += -length % axis.stride
+            padded[dim], interior[dim] = length, slice(before, before + axis.size, upsample)
+            for d, b, a in pads:
+                padded[d], interior[d] = shape[d] + b + a, slice(b, b + shape[d])
+        else:
+            length = shape[dim]                          # ``reads.out`` already has this pass's padding
+        self.direct = reads is not None or empty or (direct and upsample == 1 and padded == list(shape))
         self.buf = None if self.direct else np.full(padded, fill, dtype=dtype)
-        self.interior = (slice(None),) * dim + (slice(before, before + axis.size, upsample),)
+        self.interior = tuple(interior)
         self.out = np.zeros(padded, dtype=dtype)     # the tail that no window start reads stays 0
         self.span = (axis.taps - 1) * axis.dilation * self.step
         self.width = length // axis.stride if self.flat else axis.out
@@ -143,10 +153,10 @@ class _Pass:
 
         A direct pass slices ``chunk`` (the input itself); an empty one has no taps (None).
         """
-        if self.direct:
+        if self.direct and self.reads is None:
             return self._slices(b, chunk)
         if b not in self._views:
-            self._views[b] = self._slices(b, self.buf[:b])
+            self._views[b] = self._slices(b, self.buf[:b] if self.reads is None else self.reads.out[:b])
         return self._views[b]
 
     def _slices(self, b, data):
@@ -183,29 +193,44 @@ class _Pass:
             self._views[key] = src[tuple(slice(0, n) for n in shape)], narrow
         return self._views[key]
 
-    def emit(self, b, dst):
+    def emit(self, b, dst, divisor=None):
         """Write the results at window starts of the first ``b`` planes into ``dst``, which has
-        ``width`` (or fewer: the rest is cropped) positions along ``dim``."""
+        ``width`` (or fewer: the rest is cropped) positions along ``dim`` (divided by
+        ``divisor`` on the way, if given: an average)."""
         src, narrow = self.results(b, dst.shape)
+        if divisor is not None and narrow is None:
+            np.divide(src, divisor, out=dst)
+            return
         if narrow is None:
             _copy(dst, src)
         else:
             np.copyto(dst.view(narrow), src, casting="unsafe")
+        if divisor is not None:
+            np.divide(dst, divisor, out=dst)
 
 
 def _plan(shape, per, axes, dtype, fill, upsample=None, direct=False, empty=False):
     """The passes for a ``(B, *L, T)`` array, in chunks of ``per`` planes (``direct``: the first
-    pass may read the chunks themselves; ``empty``: the first pass has no input)."""
+    pass may read the chunks themselves; ``empty``: the first pass has no input). A pass of
+    stride 1 hands its buffer on: the next pass reads its result in place (see :class:`_Pass`)."""
     shape = [per] + list(shape[1:])
-    passes = []
     # Innermost dimension first, so that ties are broken by the outer dimensions first (row-major).
-    for i, axis in reversed(list(enumerate(axes))):
-        up = upsample[i] if upsample else 1
-        if axis.taps == 1 and axis.stride == 1 and axis.padding() == (0, 0) and up == 1:
-            continue                                          # nothing to pool along this dim
-        p = _Pass(shape, i + 1, axis, dtype, fill, up, direct=direct and not passes, empty=empty and not passes)
-        passes.append(p)
-        shape[i + 1] = p.width
+    todo = [(i + 1, axis, upsample[i] if upsample else 1) for i, axis in reversed(list(enumerate(axes)))
+            if not (axis.taps == 1 and axis.stride == 1 and axis.padding() == (0, 0)
+                    and (not upsample or upsample[i] == 1))]            # nothing to pool along this dim
+    passes = []
+    while todo:
+        chain = [todo.pop(0)]
+        while todo and chain[-1][1].stride == 1 and chain[-1][2] == 1 and todo[0][2] == 1:
+            chain.append(todo.pop(0))
+        (dim, axis, up), rest = chain[0], chain[1:]
+        head = _Pass(shape, dim, axis, dtype, fill, up, direct=direct and not passes, empty=empty and not passes,
+                     pads=tuple((d, *a.padding()) for d, a, _ in rest))
+        passes.append(head)
+        for d, a, u in rest:
+            passes.append(_Pass(list(head.out.shape), d, a, dtype, fill, u, reads=passes[-1]))
+        for p in passes[-len(chain):]:
+            shape[p.dim] = p.width
     return passes
 
 
@@ -233,7 +258,7 @@ def _row_blocks(axis, row_bytes, budget):
                Axis.regular_windows(r1 - r0, k, s, d, r0 - first, last + 1 - r1, o1 - o0))
 
 
-def _run(streams, axes, step, upsample=None, redo=None, finish=None):
+def _run(streams, axes, step, upsample=None, redo=None, finish=None, divisor=None):
     """Push chunks of parallel ``(B, *L, T)`` streams through the passes, returning ``(B, *O, T)`` arrays.
 
     ``streams`` is a list of ``(array, dtype, fill)``; an array of None is a stream the
@@ -242,10 +267,12 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
     chunk (None is returned for it).
     ``step(pass, *pairs, careful=...)`` reduces one pass in place, given the pass and
     one ``(result, taps)`` pair per stream. Then, on each chunk's outputs while they are
-    in cache, ``finish(where, *outputs)`` completes them in place (divides by the
-    divisor; ``where`` is the chunk's index into the ``(B, *O, T)`` outputs) and
+    in cache, ``finish(where, *outputs)`` completes them in place (``where`` is the
+    chunk's index into the ``(B, *O, T)`` outputs) and
     ``redo(*outputs)`` says whether to pool the chunk again with ``careful=True`` (NaN).
     ``upsample``: per spatial dim, the spacing of the incoming positions (:func:`spread`).
+    ``divisor`` (a number, or ``(1, *O, 1)``): the first stream's outputs are divided by it
+    as they are written (averages).
 
     A chunk is a few planes (``B`` entries) of about :data:`CHUNK_BYTES`; a plane larger
     than two chunks is cut into blocks of rows along its outermost dimension instead.
@@ -263,10 +290,12 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
             for (_, dtype, _), kept in zip(streams, keep)]
     key = stages = None                                       # one set of buffers, for the current geometry
 
-    def chunk(stages, b, sources, done, careful):
+    def chunk(stages, b, sources, done, careful, scale):
         if not stages:                                        # nothing to pool: a copy
             for out, src in zip(done, sources):
                 out[...] = 0 if src is None else src
+            if scale is not None:
+                np.divide(done[0], scale, out=done[0])
             return
         for p, src in zip(stages[0], sources):
             if not p.direct:
@@ -274,7 +303,10 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
         for i, passes in enumerate(stages):
             step(passes[0], *(p.shifts(b, src) for p, src in zip(passes, sources)), careful=careful)
             for k, p in enumerate(passes):
-                p.emit(b, stages[i + 1][k].target(b) if i + 1 < len(stages) else done[k])
+                if i + 1 == len(stages):
+                    p.emit(b, done[k], scale if k == 0 else None)
+                elif stages[i + 1][k].reads is None:          # (a pass reading this one needs no copy)
+                    p.emit(b, stages[i + 1][k].target(b))
 
     for outputs, rows, axis in blocks:
         sub_axes = (axis,) + tuple(axes[1:])
@@ -292,8 +324,9 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None):
             where = (slice(b0, b0 + b), outputs)
             sources = [None if a is None else a[b0:b0 + b, rows] for a, _, _ in streams]
             done = [out[where] if out is not None else extra[:b] for out, extra in zip(outs, scratch)]
+            scale = divisor if divisor is None or np.ndim(divisor) == 0 else divisor[(slice(None), outputs)]
             for careful in (False, True):
-                chunk(stages, b, sources, done, careful)
+                chunk(stages, b, sources, done, careful, scale)
                 if finish is not None:
                     finish(where, *done)
                 if careful or redo is None or not redo(*done):    # rare: a NaN, pool the chunk again carefully
@@ -469,17 +502,13 @@ def window_sum(x, axes, divisor=None):
             sums /= np.asarray(divisor, dtype=sums.dtype)
         return sums
     mem, last = _memory_order(x)
-    finish = None
     if divisor is not None:
         d = np.asarray(divisor)
         if d.size and not any(d.strides):                # one number (a broadcast): divide by a scalar
-            d = x.dtype.type(d.reshape(-1)[0])
+            divisor = x.dtype.type(d.reshape(-1)[0])
         else:
-            d = d.astype(x.dtype).reshape((1,) + d.shape + (1,))
-
-        def finish(where, sums):
-            np.divide(sums, d if d.ndim == 0 else d[(slice(None),) + where[1:]], out=sums)
-    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, _add_taps, finish=finish)
+            divisor = d.astype(x.dtype).reshape((1,) + d.shape + (1,))
+    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, _add_taps, divisor=divisor)
     return _to_input_layout(sums, x, last)
 
 
