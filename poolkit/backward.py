@@ -56,7 +56,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- the two adjoints
-def route(grad, indices, x_shape, method="auto"):
+def route(grad, indices, x_shape, method="auto", check=False):
     """Adjoint of picking one element per window: scatter-add ``grad`` into the picked elements.
 
     Inputs:
@@ -69,36 +69,52 @@ def route(grad, indices, x_shape, method="auto"):
     ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]`` for every output ``o``. The
     additions into one element happen in output order, as in PyTorch's kernel, so the
     sums agree with it bit for bit. ``method="naive"`` is that sentence as a loop; every
-    other method is one ``np.add.at`` over flat positions in ``dx``'s memory (numpy's
-    fast path for ``ufunc.at``: one index array, no tuple), in ``grad``'s layout.
+    other method is ``np.add.at`` over flat positions in ``dx``'s memory (numpy's fast
+    path for ``ufunc.at``: one index array, no tuple), in ``grad``'s layout, a chunk of
+    planes at a time (their positions are computed in cache, and the additions land in a
+    cache-sized part of ``dx``). ``check=True`` first makes sure every index lies in its
+    plane (a ValueError otherwise), one chunk at a time too.
     """
     planes, plane = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:]))
     outputs = int(np.prod(grad.shape[2:]))
+
+    def checked(idx):
+        if check and idx.size and (idx.min() < 0 or idx.max() >= plane):
+            bad = idx.min() if idx.min() < 0 else idx.max()
+            raise ValueError(f"indices contains {bad}, outside [0, {plane}): indices must be the flat positions "
+                             f"in the {'x'.join(map(str, x_shape[2:]))} input plane that the forward pass returned")
+        return idx
+
     if _engine(method) is _naive:
         dx = np.zeros((planes, plane), dtype=grad.dtype)
         g = grad.reshape(planes, outputs)
-        idx = indices.reshape(planes, outputs)
+        idx = checked(indices.reshape(planes, outputs))
         for p in range(planes):
             for o in range(outputs):
                 dx[p, idx[p, o]] += g[p, o]
         return dx.reshape(x_shape)
     # Memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
     g, last = _separable._memory_order(grad)
+    B, T = g.shape[0], g.shape[-1]
+    g = g.reshape(B, outputs, T)
     idx = np.ascontiguousarray(np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
-    T = g.shape[-1]
-    B, per_block = g.shape[0], plane * T
-    # element (b, i, t) of dx's memory (B, *L, T) lies at b * L * T + i * T + t
-    idx = idx.reshape(B, outputs, T)
-    if T > 1:
-        flat = np.multiply(idx, T, dtype=np.int64)
-        flat += np.arange(T)
-        flat += (np.arange(B) * per_block)[:, None, None]
-    elif B > 1:
-        flat = np.add(idx, (np.arange(B) * per_block)[:, None, None], dtype=np.int64)
-    else:
-        flat = idx.astype(np.int64, copy=False)
+    per_block = plane * T
     dx = np.zeros(B * per_block, dtype=grad.dtype)
-    np.add.at(dx, flat.reshape(-1), g.reshape(-1))
+    # element (b, i, t) of dx's memory (B, *L, T) lies at b * L * T + i * T + t
+    per = max(1, min(B, _separable.CHUNK_BYTES // max(1, per_block * dx.itemsize)))
+    start = np.arange(per)[:, None, None] * per_block + (np.arange(T) if T > 1 else 0)
+    flat = np.empty((per, outputs, T), dtype=np.int64)
+    for b0 in range(0, B, per):
+        b = min(per, B - b0)
+        i, f = checked(idx[b0:b0 + b]), flat[:b]
+        if B == 1 and T == 1 and i.dtype == np.int64:
+            f = i                                                 # one plane: the indices are the positions
+        elif T == 1:
+            np.add(i, start[:b], out=f)
+        else:
+            np.multiply(i, T, out=f)
+            f += start[:b]
+        np.add.at(dx[b0 * per_block:(b0 + b) * per_block], f.reshape(-1), g[b0:b0 + b].reshape(-1))
     if last:
         return np.moveaxis(dx.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
     return dx.reshape(x_shape)
@@ -172,12 +188,8 @@ def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname):
         idx = _extreme_nc(mode, inp, axes, True, method)[1]
     else:
         idx = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
-        plane = int(np.prod(inp.spatial))
-        if idx.size and (idx.min() < 0 or idx.max() >= plane):
-            bad = idx.min() if idx.min() < 0 else idx.max()
-            raise ValueError(f"indices contains {bad}, outside [0, {plane}): indices must be the flat positions "
-                             f"in the {'x'.join(map(str, inp.spatial))} input plane that the forward pass returned")
-    return inp.restore(route(g, idx, inp.x.shape, method).astype(inp.x.dtype, copy=False))
+    check = indices is not None                      # the caller's indices must lie in the plane
+    return inp.restore(route(g, idx, inp.x.shape, method, check).astype(inp.x.dtype, copy=False))
 
 
 def _averaged(grad_output, inp, axes, divisor, data_format, method, fname):
