@@ -167,12 +167,12 @@ class _Pass:
         flat, jump = data.reshape(-1), self.axis.dilation * self.step
         return res[:n], [flat[j * jump:][:n] for j in range(self.axis.taps)]
 
-    def scratch(self, dtype, n):
-        """A reusable array of ``n`` elements of ``dtype``."""
+    def scratch(self, dtype, shape):
+        """A reusable C-contiguous array of ``shape`` and ``dtype`` (at most ``out``'s size)."""
         key = np.dtype(dtype)
         if key not in self._scratch:
             self._scratch[key] = np.empty(self.out.size, dtype=key)
-        return self._scratch[key][:n]
+        return self._scratch[key][:math.prod(shape)].reshape(shape)
 
     def results(self, b, shape):
         """The results at window starts of the first ``b`` planes, cropped to ``shape``, and the
@@ -384,47 +384,59 @@ def _extreme_with_indices(mem, axes, mode, fill):
 
     Alongside the values runs a small unsigned integer stream, the *code* of the
     chosen tap: its flat offset from the window's first tap in the input plane,
-    ``sum_i j_i * d_i * (L_{i+1}*...*L_n)``. A pass along dim ``i`` reduces the
-    values as above, then finds the first tap equal to the result (scanning taps
-    backwards and blending ``code = eq ? tap's code : code`` arithmetically,
-    without branches); tap ``j``'s code is ``j * d_i * (L_{i+1}*...*L_n)`` plus the
-    code it carries from the earlier passes. The flat index is then the window's
-    first tap plus the code: one addition.
+    ``sum_i j_i * d_i * (L_{i+1}*...*L_n)``. A pass along dim ``i`` scans its taps
+    in order, as the loop does: tap ``j`` wins where it *beats* the running result
+    (strictly: ties keep the earlier tap), and the code is blended to the winner's,
+    ``code = beats ? tap's code : code``, arithmetically, without branches. Tap ``j``'s
+    code is ``j * d_i * (L_{i+1}*...*L_n)`` plus the code it carries from the earlier
+    passes. The flat index is then the window's first tap plus the code: one addition.
     """
     op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, mem.dtype)
+    beats = np.greater if mode == "max" else np.less
     mult = np.cumprod([1] + [a.size for a in axes[:0:-1]])[::-1]      # flat stride of each spatial dim
     weight = {i + 1: int(a.dilation * mult[i]) for i, a in enumerate(axes)}
     code_dtype = np.min_scalar_type(sum((a.taps - 1) * weight[i + 1] for i, a in enumerate(axes)))
 
-    def blend(p, code, mask, code_taps, j, w):
-        """``code = mask ? (code of tap j) : code``, in wrapping unsigned arithmetic. Tap ``j``'s
-        code is ``j * w`` plus, after the first pass, the code it carries from the earlier passes."""
-        new = p.scratch(code_dtype, code.size)
+    def tap_code(p, code_taps, j, w, shape):
+        """Tap ``j``'s code: ``j * w``, plus after the first pass the code it carries (in scratch)."""
         if code_taps is None:
-            np.subtract(code_dtype.type(j * w), code, out=new)
+            return code_dtype.type(j * w)
+        return np.add(code_taps[j], code_dtype.type(j * w), out=p.scratch(code_dtype, shape))
+
+    def blend(p, code, mask, new):
+        """``code = mask ? new : code``, in wrapping unsigned arithmetic."""
+        if isinstance(new, np.ndarray):
+            new -= code                                  # ``new`` is scratch: overwritten
         else:
-            np.add(code_taps[j], code_dtype.type(j * w), out=new)
-            new -= code
+            new = np.subtract(new, code, out=p.scratch(code_dtype, code.shape))
         new *= mask.view(np.uint8)
         code += new
 
     def step(p, values, codes, careful):
         (res, taps), (code, code_taps) = values, codes
-        _reduce(op, res, taps)
-        w, last = weight[p.dim], len(taps) - 1
-        mask = p.scratch(bool, res.size)
-        if code_taps is None:
-            code.fill(last * w)
+        w = weight[p.dim]
+        mask = p.scratch(bool, res.shape)
+        # taps 0 and 1: code = (tap 1 beats tap 0) ? code 1 : code 0
+        if len(taps) == 1:
+            np.copyto(res, taps[0])
+            np.copyto(code, tap_code(p, code_taps, 0, w, code.shape))
         else:
-            np.add(code_taps[last], code_dtype.type(last * w), out=code)
-        for j in range(last - 1, -1, -1):           # backwards: the first equal tap wins
-            np.equal(taps[j], res, out=mask)
-            blend(p, code, mask, code_taps, j, w)
+            beats(taps[1], taps[0], out=mask)
+            op(taps[0], taps[1], out=res)
+            if code_taps is None:
+                np.multiply(mask.view(np.uint8), code_dtype.type(w), out=code)
+            else:
+                np.copyto(code, code_taps[0])
+                blend(p, code, mask, tap_code(p, code_taps, 1, w, code.shape))
+        for j in range(2, len(taps)):
+            beats(taps[j], res, out=mask)
+            op(res, taps[j], out=res)
+            blend(p, code, mask, tap_code(p, code_taps, j, w, code.shape))
         if careful:                                  # NaN results: the last NaN tap (its bits too), as the scan
             for j in range(len(taps)):
                 np.isnan(taps[j], out=mask)
                 np.copyto(res, taps[j], where=mask)
-                blend(p, code, mask, code_taps, j, w)
+                blend(p, code, mask, tap_code(p, code_taps, j, w, code.shape))
 
     # flat index = (where the window's first tap lies) + (the chosen tap's offset from it),
     # added chunk by chunk; first_tap() holds it for one block of outer rows at a time.
