@@ -2,12 +2,11 @@
 fails without a traceback, and plausible wrong solutions fail on the smallest failing case
 with the hint their mistake deserves."""
 
-import copy
 import math
 
-import pytest
 
-from poolkit.checks import check, evaluate, get_exercise, list_exercises
+from exercise_suite import exercise_tests
+from poolkit.checks import get_exercise
 
 IDS = ["bytes_moved", "comparisons", "planes_per_chunk"]
 
@@ -113,79 +112,8 @@ def agrees(got, want) -> bool:
     return isinstance(got, int) and got == want
 
 
-def first_failing(exercise_id, fn):
-    """(case number, number of passing cases) of ``fn``, worked out without the checker."""
-    first, passing = None, 0
-    for case in get_exercise(exercise_id).all_cases():
-        try:
-            ok = agrees(fn(*copy.deepcopy(case.args)), SOLUTIONS[exercise_id](*copy.deepcopy(case.args)))
-        except Exception:
-            ok = False
-        passing += ok
-        if not ok and first is None:
-            first = case.number
-    return first, passing
-
-
 # ---------------------------------------------------------------- tests
-def test_the_chapters_exercises_are_registered_in_order():
-    assert list_exercises(chapter=8) == IDS
-    for eid in IDS:
-        ex = get_exercise(eid)
-        cases = ex.all_cases()
-        assert ex.name == eid and ex.title and len(ex.cases) == 4
-        assert len(cases) == 40 and sum(c.visible for c in cases) == 4
-
-
-@pytest.mark.parametrize("eid", IDS)
-def test_learner_solution_passes(eid, capsys):
-    check(eid, SOLUTIONS[eid])
-    assert capsys.readouterr().out == f"\u2705 {eid}: passed all 40 cases (4 from the exercise, 36 hidden random ones).\n"
-
-
-@pytest.mark.parametrize("eid", IDS)
-def test_reference_agrees_with_learner_solution_on_every_case(eid):
-    for case in get_exercise(eid).all_cases():
-        assert agrees(SOLUTIONS[eid](*copy.deepcopy(case.args)), case.expected), case
-
-
-@pytest.mark.parametrize("eid", IDS)
-def test_stub_fails_without_traceback(eid):
-    def stub(*args):
-        raise NotImplementedError
-
-    result = evaluate(eid, stub)
-    assert not result.passed and result.n_passed == 0
-    assert "Smallest failing case: case 1 of 40" in result.message
-    assert "Your function raised NotImplementedError" in result.message
-    assert "NotImplementedError" in result.hint and "Traceback" not in result.message
-
-
-@pytest.mark.parametrize("eid, wrong, words", WRONG, ids=[f"{w[0]}-{w[2]}" for w in WRONG])
-def test_wrong_solution_gets_smallest_case_and_hint(eid, wrong, words):
-    result = evaluate(eid, wrong)
-    first, passing = first_failing(eid, wrong)
-    assert first is not None, "this wrong solution passes every case: the cases do not catch it"
-    assert not result.passed and result.n_passed == passing
-    assert f"Smallest failing case: case {first} of 40 " in result.failure
-    assert words in " ".join(result.hint.split()), result.message
-    assert all(len(line) <= 80 for line in result.message.splitlines()), result.message
-
-
-@pytest.mark.parametrize("eid", IDS)
-def test_every_mistake_is_caught_by_a_visible_case(eid):
-    """The cases the exercise shows already tell each wrong solution apart from a right one."""
-    visible = [c for c in get_exercise(eid).all_cases() if c.visible]
-    for ex_id, wrong, words in WRONG:
-        if ex_id == eid:
-            assert any(not _right(wrong, c) for c in visible), words
-
-
-def _right(fn, case):
-    try:
-        return agrees(fn(*copy.deepcopy(case.args)), case.expected)
-    except Exception:
-        return False
+globals().update(exercise_tests(IDS, SOLUTIONS, WRONG, agrees, chapters=(8,)))
 
 
 def test_the_separable_passes_need_fewer_comparisons_with_stride_one():
