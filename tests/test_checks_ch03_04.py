@@ -2,7 +2,6 @@
 fails without a traceback, and plausible wrong solutions fail on the smallest failing case
 with the hint their mistake deserves."""
 
-
 import numpy as np
 
 from exercise_suite import exercise_tests

@@ -4,7 +4,6 @@ with the hint their mistake deserves."""
 
 import math
 
-
 from exercise_suite import exercise_tests
 from poolkit.checks import get_exercise
 
