@@ -245,6 +245,24 @@ def _naive_per_element(shape, repeat):
     return statistics.median(times) / small.window_elements
 
 
+def _in_cache_rates(repeat, n=16384, calls=200):
+    """Nanoseconds per element of ``np.maximum`` and ``np.add`` on float32 arrays that stay in
+    cache (three of ``n`` elements): what the processor does when memory is not the limit."""
+    a, b, c = (np.random.default_rng(i).standard_normal(n).astype(np.float32) for i in range(3))
+    rates = {}
+    for name, op in (("maximum", np.maximum), ("add", np.add)):
+        op(a, b, out=c)
+        times = []
+        for _ in range(max(3, repeat)):
+            start = time.perf_counter()
+            for _ in range(calls):
+                op(a, b, out=c)
+            times.append((time.perf_counter() - start) / (calls * n))
+        rates[f"{name}_ns_per_element"] = statistics.median(times) * 1e9
+    rates["elements"] = n
+    return rates
+
+
 def _memory(shape, x):
     """Peak memory of poolkit's forward passes beyond their outputs (tracemalloc), in bytes."""
     import poolkit
@@ -366,7 +384,8 @@ def run(shapes="ABCDE", repeat=7, quick=False, frameworks=("torch", "tf"), progr
     results = {"machine": info, "settings": {"repeat": repeat, "quick": quick, "shapes": names,
                                              "frameworks": list(frameworks), "dtype": "float32",
                                              "timer": "time.perf_counter, median of rounds, round-robin"},
-               "shapes": {}, "cases": {}, "naive": {}, "memory": {}, "agree": {}}
+               "shapes": {}, "cases": {}, "naive": {}, "memory": {}, "agree": {},
+               "in_cache": _in_cache_rates(repeat)}
     for name in names:
         shape = SHAPES[name].quick() if quick else SHAPES[name]
         rng = np.random.default_rng(seed)
@@ -461,6 +480,10 @@ def table(results):
             lines.append(f"  {mark} {row['shape']}  {row['target']:48} {row['ratio']:7.3f}  (limit {row['limit']:g})")
         met = sum(r["met"] for r in rows)
         lines.append(f"  {met} of {len(rows)} met")
+    rates = results.get("in_cache")
+    if rates:
+        lines.append(f"In cache: np.maximum {rates['maximum_ns_per_element']:.3f} ns, np.add "
+                     f"{rates['add_ns_per_element']:.3f} ns per float32 element")
     m = results["machine"]
     lines.append(f"\nMachine: {m['cpu']}, {m['cores']} cores; numpy {m['numpy']}"
                  + (f", torch {m['torch']}" if "torch" in m else "")

@@ -10,19 +10,25 @@ Each pass puts a chunk of the data into a buffer padded along that dimension
 (``step`` = elements between neighbours along the pooled dimension), so a pass
 is ``k - 1`` calls of ``np.maximum``/``np.add`` on long contiguous slices, the
 fastest loop numpy has. Positions where a shift runs into the next row are
-never selected: the stride subsamples only window starts. Chunks of planes a
-couple of hundred KiB large keep the buffers in cache and bound the extra memory.
+never selected: the stride subsamples only window starts. Chunks of about a
+megabyte of planes (blocks of rows, for a plane larger than that) keep the
+buffers in cache and bound the extra memory.
 
-Pooling is memory-bound, so the passes avoid every copy they can:
+Pooling is memory-bound, and every numpy call is one more pass over the data, so
+the passes avoid every copy they can:
 
 - the first pass reads the input itself when its dimension needs no padding;
+- after a pass of stride 1, the next pass reads its result where it lies (the
+  first buffer already holds both dimensions' padding);
 - the innermost dimension of channels-first data keeps its buffer's padded
   width (a few junk columns per row) through the later passes, so every copy
   between passes is one long contiguous loop; the output crops them at the end;
 - a stride ``s`` along that dimension subsamples the flat buffer: viewed as
   integers ``s`` times as wide, each wide element holds ``s`` neighbours, and a
   cast to the narrow integer keeps the first (little-endian), a vectorised
-  loop where a strided copy runs element by element.
+  loop where a strided copy runs element by element;
+- copies of short rows move each row as one ``void`` element, and averages are
+  divided as the last pass writes them.
 
 It gives the same answer as every other method, to the bit for max and min:
 
