@@ -31,6 +31,11 @@ import yaml
 
 from conftest import ROOT, toc_entries
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the tests skip (or fail under CI) with a clear reason, below
+    PlaywrightTimeout = TimeoutError
+
 pytestmark = pytest.mark.xdist_group("book")
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -248,7 +253,10 @@ def test_solutions_fold_and_unfold(open_page, docname):
         body = solution.locator(":scope > :not(.admonition-title):not(button)").first
         # sphinx-togglebutton's "Click to show" button (the title itself holds a link to the exercise)
         button = solution.locator("button.toggle-button").first
-        assert button.is_visible(), f"{docname}: solution {i + 1} has no visible button to open it"
+        try:  # the button is added, and the body folded, by sphinx-togglebutton's script
+            button.wait_for(state="visible", timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            pytest.fail(f"{docname}: solution {i + 1} has no visible button to open it")
         assert not body.is_visible(), f"{docname}: solution {i + 1} is open before it is clicked"
         button.click()
         body.wait_for(state="visible", timeout=5000)
@@ -294,7 +302,14 @@ def test_search_finds_chapter(open_page, site, docname):
     word = _search_word(site["html"] / f"{docname}.html")
     page = open_("search", f"?q={word}")
     results = page.locator("#search-results ul.search li a")
-    results.first.wait_for(timeout=TIMEOUT_MS)
+    try:  # results arrive one page at a time: wait for this chapter's, or for the search to finish
+        page.wait_for_function(
+            """name => [...document.querySelectorAll('#search-results ul.search li a')].some(
+                   a => (a.getAttribute('href') || '').split('#')[0].split('?')[0].endsWith(name))
+               || /Search finished/.test(document.querySelector('#search-results')?.innerText || '')""",
+            arg=f"{docname}.html", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pass  # reported below with what was found
     hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
     assert any(h.split("#")[0].split("?")[0].endswith(f"{docname}.html") for h in hrefs), (
         f"searching for {word!r} did not find {docname}: {hrefs[:10]}")
