@@ -48,7 +48,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 __all__ = ["check", "evaluate", "list_exercises", "get_exercise", "register", "EXERCISES",
-           "Exercise", "Mistake", "Case", "CheckResult", "random_values", "randint",
+           "Exercise", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
            "ONE_TOO_FEW", "ONE_TOO_MANY"]
 
 EXERCISES: dict = {}
@@ -263,6 +263,17 @@ def list_exercises(chapter: Optional[int] = None) -> List[str]:
 def randint(rng: np.random.Generator, low: int, high: int) -> int:
     """A Python int in ``[low, high]`` (both ends included)."""
     return int(rng.integers(low, high + 1))
+
+
+def random_window(rng: np.random.Generator, max_k: int, max_size: int = 6):
+    """``(k, p, h, w)``: a square ``k x k`` window (``k <= max_k``), padding ``p <= k // 2``
+    and an ``h x w`` plane (sides up to ``max_size``) that the padded window fits into."""
+    k = randint(rng, 1, max_k)
+    p = randint(rng, 0, k // 2)
+    while True:
+        h, w = randint(rng, 1, max_size), randint(rng, 1, max_size)
+        if min(h, w) + 2 * p >= k:
+            return k, p, h, w
 
 
 def random_values(rng: np.random.Generator, shape, negative: bool = False) -> np.ndarray:

@@ -7,7 +7,7 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import Exercise, Mistake, randint, random_values, register
+from ..checks import Exercise, Mistake, randint, random_values, random_window, register
 from ..functional import avg_pool2d, max_pool2d
 from ..im2col import col2im
 
@@ -166,12 +166,7 @@ def _square(k):
 
 
 def _random_col2im_case(rng):
-    k = randint(rng, 1, 3)
-    p = randint(rng, 0, k // 2)
-    while True:
-        h, w = randint(rng, 1, 6), randint(rng, 1, 6)
-        if min(h, w) + 2 * p >= k:
-            break
+    k, p, h, w = random_window(rng, 3)
     s = randint(rng, 1, 2)
     x_shape = (randint(rng, 1, 2), randint(rng, 1, 2), h, w)
     rows = x_shape[0] * x_shape[1] * ((h + 2 * p - k) // s + 1) * ((w + 2 * p - k) // s + 1)

@@ -8,7 +8,7 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import Exercise, Mistake, randint, random_values, register
+from ..checks import Exercise, Mistake, randint, random_values, random_window, register
 from ..functional import max_pool2d
 
 
@@ -31,12 +31,7 @@ def _max_case(x, k, s, p, dy_seed):
 
 
 def _random_max_case(rng):
-    k = randint(rng, 1, 3)
-    p = randint(rng, 0, k // 2)
-    while True:
-        h, w = randint(rng, 1, 6), randint(rng, 1, 6)
-        if min(h, w) + 2 * p >= k:
-            break
+    k, p, h, w = random_window(rng, 3)
     shape = (randint(rng, 1, 2), randint(rng, 1, 2), h, w)
     x = rng.integers(0, 4, size=shape).astype(float)   # few distinct values: ties happen
     return _max_case(x, k, randint(rng, 1, k), p, randint(rng, 0, 1000))
@@ -124,12 +119,7 @@ def _avg_case(x_shape, k, s, p, seed):
 
 
 def _random_avg_case(rng):
-    k = randint(rng, 1, 4)
-    p = randint(rng, 0, k // 2)
-    while True:
-        h, w = randint(rng, 1, 6), randint(rng, 1, 6)
-        if min(h, w) + 2 * p >= k:
-            break
+    k, p, h, w = random_window(rng, 4)
     x_shape = (randint(rng, 1, 2), randint(rng, 1, 2), h, w)
     return _avg_case(x_shape, k, randint(rng, 1, k), p, randint(rng, 0, 1000))
 
