@@ -69,55 +69,60 @@ def route(grad, indices, x_shape, method="auto", check=False):
     ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]`` for every output ``o``. The
     additions into one element happen in output order, as in PyTorch's kernel, so the
     sums agree with it bit for bit. ``method="naive"`` is that sentence as a loop; every
-    other method is ``np.add.at`` over flat positions in ``dx``'s memory (numpy's fast
-    path for ``ufunc.at``: one index array, no tuple), in ``grad``'s layout, a chunk of
-    planes at a time (their positions are computed in cache, and the additions land in a
-    cache-sized part of ``dx``). ``check=True`` first makes sure every index lies in its
-    plane (a ValueError otherwise), one chunk at a time too.
+    other method turns the indices into positions in ``dx``'s memory and adds with
+    ``np.add.at`` (:func:`scatter`), a chunk of planes at a time (the positions are made
+    in cache). ``check=True`` first makes sure every index lies in its plane (a
+    ValueError otherwise).
     """
     planes, plane = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:]))
     outputs = int(np.prod(grad.shape[2:]))
-
-    def checked(idx):
-        if check and idx.size and (idx.min() < 0 or idx.max() >= plane):
-            bad = idx.min() if idx.min() < 0 else idx.max()
-            raise ValueError(f"indices contains {bad}, outside [0, {plane}): indices must be the flat positions "
-                             f"in the {'x'.join(map(str, x_shape[2:]))} input plane that the forward pass returned")
-        return idx
-
+    if check and indices.size and (indices.min() < 0 or indices.max() >= plane):
+        bad = indices.min() if indices.min() < 0 else indices.max()
+        raise ValueError(f"indices contains {bad}, outside [0, {plane}): indices must be the flat positions "
+                         f"in the {'x'.join(map(str, x_shape[2:]))} input plane that the forward pass returned")
     if _engine(method) is _naive:
         dx = np.zeros((planes, plane), dtype=grad.dtype)
-        g = grad.reshape(planes, outputs)
-        idx = checked(indices.reshape(planes, outputs))
+        g, idx = grad.reshape(planes, outputs), indices.reshape(planes, outputs)
         for p in range(planes):
             for o in range(outputs):
                 dx[p, idx[p, o]] += g[p, o]
         return dx.reshape(x_shape)
-    # Memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
+    # In grad's memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
     g, last = _separable._memory_order(grad)
     B, T = g.shape[0], g.shape[-1]
     g = g.reshape(B, outputs, T)
-    idx = np.ascontiguousarray(np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
-    per_block = plane * T
-    dx = np.zeros(B * per_block, dtype=grad.dtype)
-    # element (b, i, t) of dx's memory (B, *L, T) lies at b * L * T + i * T + t
-    per = max(1, min(B, _separable.CHUNK_BYTES // max(1, per_block * dx.itemsize)))
-    start = np.arange(per)[:, None, None] * per_block + (np.arange(T) if T > 1 else 0)
-    flat = np.empty((per, outputs, T), dtype=np.int64)
+    idx = (np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
+    dx = np.zeros(int(np.prod(x_shape)), dtype=grad.dtype)
+    per = max(1, min(B, _separable.CHUNK_BYTES // max(1, 8 * outputs * T)))    # planes whose positions fill a chunk
+    pos = np.empty((per, outputs, T), dtype=np.int64)
     for b0 in range(0, B, per):
         b = min(per, B - b0)
-        i, f = checked(idx[b0:b0 + b]), flat[:b]
-        if B == 1 and T == 1 and i.dtype == np.int64:
-            f = i                                                 # one plane: the indices are the positions
-        elif T == 1:
-            np.add(i, start[:b], out=f)
-        else:
-            np.multiply(i, T, out=f)
-            f += start[:b]
-        np.add.at(dx[b0 * per_block:(b0 + b) * per_block], f.reshape(-1), g[b0:b0 + b].reshape(-1))
+        _separable.absolute(idx[b0:b0 + b], plane, b0, out=pos[:b])
+        np.add.at(dx, pos[:b].reshape(-1), g[b0:b0 + b].reshape(-1))      # as scatter(), a chunk at a time
+    return _in_layout(dx, x_shape, last)
+
+
+def scatter(grad, positions, x_shape, last=False):
+    """``dx`` with ``dx.flat[positions] += grad``: the scatter-add behind :func:`route`.
+
+    ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in the memory
+    of ``dx`` (``(N, C, *L)``, stored channels-last if ``last``), as
+    :func:`poolkit.separable.positions` makes them. One ``np.add.at`` (numpy's fast path
+    for ``ufunc.at``: one flat index array) in memory order, so each element receives its
+    additions in output order.
+    """
+    def memory(a):
+        return np.moveaxis(a, 1, -1).reshape(-1) if last else a.reshape(-1)
+    dx = np.zeros(int(np.prod(x_shape)), dtype=grad.dtype)
+    np.add.at(dx, memory(positions), memory(grad))
+    return _in_layout(dx, x_shape, last)
+
+
+def _in_layout(flat, x_shape, last):
+    """A flat array holding ``(N, C, *L)`` channels-last (``last``) or channels-first -> ``(N, C, *L)``."""
     if last:
-        return np.moveaxis(dx.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
-    return dx.reshape(x_shape)
+        return np.moveaxis(flat.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
+    return flat.reshape(x_shape)
 
 
 def spread(grad, axes, x_shape, method="auto"):
@@ -180,16 +185,22 @@ def _grad(grad_output, inp, out_spatial, data_format, fname, what="grad_output",
     return g.x
 
 
-def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname):
-    """Backward of max/min pooling: route ``grad_output`` to the forward's picks (recomputed unless given)."""
+def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions=None):
+    """Backward of max/min pooling: route ``grad_output`` to the forward's picks: its ``indices``,
+    or the ``positions`` in ``x``'s memory a layer cached (:func:`scatter`), or, given
+    neither, those of the forward pass recomputed."""
     g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype),
                                                                                copy=False)
-    if indices is None:
-        idx = _extreme_nc(mode, inp, axes, True, method)[1]
-    else:
+    if indices is not None:                              # the caller's: they must lie in the plane
         idx = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
-    check = indices is not None                      # the caller's indices must lie in the plane
-    return inp.restore(route(g, idx, inp.x.shape, method, check).astype(inp.x.dtype, copy=False))
+        dx = route(g, idx, inp.x.shape, method, check=True)
+    else:
+        if positions is None:
+            positions = _extreme_nc(mode, inp, axes, "positions", method)[1]
+        else:
+            positions = _grad(positions, inp, g.shape[2:], data_format, fname, what="positions", kinds="i")
+        dx = scatter(g, positions, inp.x.shape, _separable._channels_last(inp.x))
+    return inp.restore(dx.astype(inp.x.dtype, copy=False))
 
 
 def _averaged(grad_output, inp, axes, divisor, data_format, method, fname):

@@ -110,11 +110,16 @@ def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, re
 
 
 def _extreme_nc(mode, inp, axes, return_indices, method):
-    """Values and indices (None unless asked for) of shape ``(N, C, *O)``, by the chosen method."""
+    """Values and indices (None unless asked for) of shape ``(N, C, *O)``, by the chosen method.
+    ``return_indices="positions"``: flat positions in ``x``'s memory instead of indices (what the
+    layers cache, :func:`poolkit.separable.positions`)."""
     engine = _engine(method)
     if any(a.out == 0 for a in axes):
         shape = inp.x.shape[:2] + tuple(a.out for a in axes)
         return np.empty(shape, inp.x.dtype), np.empty(shape, np.int64)
+    if return_indices == "positions" and engine is not _separable:
+        values, indices = engine.extreme(inp.x, axes, mode, True)
+        return values, _separable.positions(indices, int(np.prod(inp.spatial)), _separable._channels_last(inp.x))
     return engine.extreme(inp.x, axes, mode, return_indices)
 
 

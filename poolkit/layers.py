@@ -8,15 +8,20 @@ Each layer takes ``torch.nn``'s constructor arguments (plus ``data_format`` and
     dx = pool.backward(dy)    # gradient with respect to the last forward's x
 
 The cache (``layer.cache``) holds the forward's input, and for max and min
-pooling the indices the forward pass chose, so ``backward`` routes the gradient
-without recomputing anything. A layer has no parameters; it remembers only its
+pooling where the elements the forward pass chose lie in ``x``'s memory (each
+plane's indices plus the plane's offset), so ``backward`` routes the gradient with
+one scatter-add and without recomputing anything. A layer has no parameters; it remembers only its
 last forward pass.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import backward as B
 from . import functional as F
+from .separable import _channels_last as channels_last
+from .separable import positions as positions_of
 
 __all__ = [f"{name}{d}d" for name in ("MaxPool", "MinPool", "AvgPool", "LPPool", "AdaptiveMaxPool",
                                        "AdaptiveAvgPool") for d in (1, 2, 3)]
@@ -59,12 +64,13 @@ class _ExtremePool(_Pool):
     ``torch.nn.MaxPool2d``; ``data_format``, ``method`` as :func:`poolkit.max_pool2d`.
 
     - forward(x): ``x`` ``(N, C, *L)`` or ``(C, *L)`` -> ``y`` ``(N, C, *O)`` (and the int64
-      indices too if ``return_indices``). Cache: ``(x, indices)``.
+      indices too if ``return_indices``). Cache: ``(x, positions)``, the flat position in
+      ``x``'s memory of each chosen element (:func:`poolkit.separable.positions`).
     - backward(grad_output): ``(N, C, *O)`` -> ``dx`` shaped like ``x``: each gradient goes to
       the element the forward pass chose (first on ties), accumulating where windows overlap.
     """
 
-    _forward, _backward = staticmethod(F.max_pool), staticmethod(B.max_pool_backward)
+    mode = "max"
     _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False, *,
@@ -78,20 +84,33 @@ class _ExtremePool(_Pool):
     def _args(self):
         return (self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
+    def _plan(self, x, fname):
+        return F._extreme_plan(x, *self._args(), self.dims, self.data_format, fname)
+
     def forward(self, x):
-        y, indices = self._forward(x, *self._args(), return_indices=True, **self._options())
-        self.cache = (x, indices)
-        return (y, indices) if self.return_indices else y
+        inp, axes = self._plan(x, f"{self.mode}_pool{self.dims}d")
+        return_indices = F._check_bool(self.return_indices, "return_indices")
+        values, picks = F._extreme_nc(self.mode, inp, axes, return_indices or "positions", self.method)
+        if return_indices:
+            positions = positions_of(picks, int(np.prod(inp.spatial)), channels_last(inp.x))
+        else:
+            positions = picks
+        self.cache = (x, inp.restore(positions))
+        y = inp.restore(values)
+        return (y, inp.restore(picks)) if return_indices else y
 
     def backward(self, grad_output):
-        x, indices = self._cached()
-        return self._backward(grad_output, x, *self._args(), indices=indices, **self._options())
+        x, positions = self._cached()
+        fname = f"{self.mode}_pool{self.dims}d_backward"
+        inp, axes = self._plan(x, fname)
+        return B._picked(grad_output, self.mode, inp, axes, None, self.data_format, self.method, fname,
+                         positions=positions)
 
 
 class _MinPool(_ExtremePool):
     __doc__ = _ExtremePool.__doc__.replace("Max pooling layer.", "Min pooling layer: the max pooling layer with "
                                            "the minimum (ties to the first minimal element).")
-    _forward, _backward = staticmethod(F.min_pool), staticmethod(B.min_pool_backward)
+    mode = "min"
 
 
 class _AvgPool(_Pool):

@@ -66,17 +66,46 @@ small enough that the chunk's buffers stay in the last-level cache (on shapes A-
 :mod:`poolkit.bench`, 1 MiB was the fastest of 256 KiB to 4 MiB)."""
 
 
+def _channels_last(x):
+    """Is ``x`` (``(N, C, *L)``) stored channels-last, as a C-contiguous ``(N, *L, C)``?"""
+    return x.ndim > 2 and np.moveaxis(x, 1, -1).flags.c_contiguous and not x.flags.c_contiguous
+
+
 def _memory_order(x):
     """``(N, C, *L)`` -> a C-contiguous ``(B, *L, T)`` array and whether it is channels-last.
 
     Channels-first data becomes ``(N*C, *L, 1)``; channels-last (``(N, *L, C)`` in
     memory) becomes ``(N, *L, C)``. Other strides are copied to channels-first.
     """
-    last = np.moveaxis(x, 1, -1)
-    if x.ndim > 2 and last.flags.c_contiguous and not x.flags.c_contiguous:
-        return last, True
+    if _channels_last(x):
+        return np.moveaxis(x, 1, -1), True
     x = np.ascontiguousarray(x)
     return x.reshape((x.shape[0] * x.shape[1],) + x.shape[2:] + (1,)), False
+
+
+def absolute(index, plane, start=0, out=None):
+    """Positions in memory of per-plane flat indices: ``index`` is ``(b, *O, T)`` in memory
+    order (see :func:`_memory_order`), for planes ``start`` to ``start + b`` of ``plane``
+    elements each; element ``(i, ..., t)`` becomes ``((start + i) * plane + index) * T + t``,
+    its flat position in the ``(B, *L, T)`` memory. Written to ``out`` if given."""
+    b, T = index.shape[0], index.shape[-1]
+    out = np.empty(index.shape, dtype=np.int64) if out is None else out
+    offset = (np.arange(start, start + b) * (plane * T)).reshape((b,) + (1,) * (index.ndim - 1))
+    if T == 1:                             # (without the trailing 1, numpy's inner loop runs along rows)
+        np.add(index[..., 0], offset[..., 0], out=out[..., 0])
+    else:
+        np.multiply(index, T, out=out)
+        out += offset + np.arange(T)
+    return out
+
+
+def positions(indices, plane, last):
+    """Per-plane ``indices`` (``(N, C, *O)``, planes of ``plane`` elements) -> the flat positions
+    of those elements in the memory of an ``(N, C, *L)`` array stored channels-last (``last``)
+    or channels-first: ``(N, C, *O)`` int64, in that layout."""
+    if last:
+        return np.moveaxis(absolute(np.moveaxis(indices, 1, -1), plane), -1, 1)
+    return absolute(indices.reshape((-1,) + indices.shape[2:] + (1,)), plane).reshape(indices.shape)
 
 
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -364,9 +393,17 @@ def _has_nan(values):
 
 def extreme(x, axes, mode="max", return_indices=True):
     """Max (or min) of each window: ``(N, C, *L) -> (N, C, *O)`` values and flat indices
-    (None unless asked for), bit-exact with :mod:`poolkit.reduction`'s rule."""
+    (None unless asked for), bit-exact with :mod:`poolkit.reduction`'s rule.
+
+    ``return_indices="positions"``: instead of indices in each plane, the flat positions of
+    the picked elements in ``x``'s memory (:func:`positions`), what a layer's backward pass
+    scatters into; made while each chunk is in cache.
+    """
     if not all(a.regular for a in axes):
-        return windows.extreme(x, axes, mode, return_indices)
+        values, indices = windows.extreme(x, axes, mode, bool(return_indices))
+        if return_indices == "positions":
+            indices = positions(indices, math.prod(x.shape[2:]), _channels_last(x))
+        return values, indices
     fill = fill_value(x.dtype, mode)
     mem, last = _memory_order(x)
     if not return_indices:
@@ -381,12 +418,13 @@ def extreme(x, axes, mode="max", return_indices=True):
         (values,) = _run([(mem, x.dtype, fill)], axes, step, redo=_has_nan)
         return _to_input_layout(values, x, last), None
 
-    values, indices = _extreme_with_indices(mem, axes, mode, fill)
+    values, indices = _extreme_with_indices(mem, axes, mode, fill, return_indices == "positions")
     return _to_input_layout(values, x, last), _to_input_layout(indices, x, last)
 
 
-def _extreme_with_indices(mem, axes, mode, fill):
-    """Values and flat indices of ``mem`` (``(B, *L, T)``): ``(B, *O, T)`` each.
+def _extreme_with_indices(mem, axes, mode, fill, absolute_positions=False):
+    """Values and flat indices of ``mem`` (``(B, *L, T)``): ``(B, *O, T)`` each (with
+    ``absolute_positions``, positions in ``mem`` instead: :func:`absolute`).
 
     Alongside the values runs a small unsigned integer stream, the *code* of the
     chosen tap: its flat offset from the window's first tap in the input plane,
@@ -450,6 +488,7 @@ def _extreme_with_indices(mem, axes, mode, fill):
     cached = {}
 
     inner = math.prod(a.out for a in axes[1:])
+    plane = math.prod(a.size for a in axes)
 
     def first_tap(o0, o1):
         """Flat index of the first tap of the windows in outer output rows ``o0:o1``, as terms
@@ -478,6 +517,8 @@ def _extreme_with_indices(mem, axes, mode, fill):
         if lone.any():
             first = first_valid_index(axes).reshape((1,) + indices.shape[1:-1] + (1,))[:, where[1]]
             done[lone] = np.broadcast_to(first, values.shape)[lone]
+        if absolute_positions:
+            absolute(done, plane, where[0].start, out=done)
 
     values, _ = _run([(mem, mem.dtype, fill), (None, code_dtype, 0, False)], axes, step,
                      redo=lambda values, codes: _has_nan(values), finish=finish)

@@ -158,7 +158,9 @@ def test_lp_agrees(cfg, p, dtype, chunk, seed):
        kind=st.sampled_from(["ties", "special"]), chunk=CHUNKS, seed=st.integers(0, 2**16))
 def test_max_min_backward_bit_exact(cfg, mode, dtype, kind, chunk, seed):
     """Routing through the forward's indices: the fast scatter-add, given the indices or
-    recomputing them, returns the loop's bits (overlapping windows add in output order)."""
+    recomputing them, or through the positions a layer caches (made chunk by chunk in the
+    forward pass, or from the indices it returns), returns the loop's bits (overlapping
+    windows add in output order)."""
     assume(not cfg["empty_window"])
     x = poolkit_input(make_input(seed, cfg["shape"], dtype, kind), cfg)
     args = pooling_args(cfg)
@@ -170,6 +172,13 @@ def test_max_min_backward_bit_exact(cfg, mode, dtype, kind, chunk, seed):
         for method in FAST:
             assert_bits_equal(backward(g, x, **args, method=method), want, f"{mode} backward, {method}")
             assert_bits_equal(backward(g, x, **args, indices=idx, method=method), want, "given indices")
+            for return_indices in (False, True):
+                layer = getattr(poolkit, f"{mode.title()}Pool{cfg['dims']}d")(**args, method=method,
+                                                                              return_indices=return_indices)
+                out = layer.forward(x)
+                if return_indices:
+                    np.testing.assert_array_equal(out[1], idx, err_msg="the layer's indices")
+                assert_bits_equal(layer.backward(g), want, f"{mode} layer backward, {method}, {return_indices=}")
 
 
 @given(cfg=pool_configs(dilation=False), dtype=st.sampled_from(FLOATS), count_include_pad=st.booleans(),
