@@ -314,7 +314,7 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None, divisor=Non
     """
     first = streams[0][0]
     B = first.shape[0]
-    budget = CHUNK_BYTES // len(streams)                      # two streams: half the input per chunk
+    budget = CHUNK_BYTES                                      # of input (a stream of tap codes is narrower)
     row_bytes = math.prod(first.shape[2:]) * first.itemsize
     blocks = [(slice(0, axes[0].out), slice(0, first.shape[1]), axes[0])] if upsample else \
         list(_row_blocks(axes[0], row_bytes, budget))
