@@ -191,6 +191,8 @@ def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, p
     neither, those of the forward pass recomputed."""
     g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype),
                                                                                copy=False)
+    if indices is not None and positions is not None:
+        raise TypeError(f"{fname} takes the forward's indices or its positions, not both")
     if indices is not None:                              # the caller's: they must lie in the plane
         idx = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
         dx = route(g, idx, inp.x.shape, method, check=True)
@@ -213,7 +215,8 @@ def _averaged(grad_output, inp, axes, divisor, data_format, method, fname):
 
 # ---------------------------------------------------------------- max and min
 def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                      return_indices=False, *, indices=None, dims, data_format="channels_first", method="auto"):
+                      return_indices=False, *, indices=None, positions=None, dims, data_format="channels_first",
+                      method="auto"):
     """Gradient of :func:`~poolkit.functional.max_pool` with respect to ``x``.
 
     Inputs:
@@ -223,7 +226,9 @@ def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
       ``return_indices`` is accepted, and ignored, so the forward's arguments can be passed
       unchanged.
     - indices: optional, the forward's indices (``return_indices=True``); given, they are
-      used as they are and the forward pass is not recomputed (the layers do this).
+      used as they are and the forward pass is not recomputed.
+    - positions: optional, instead of ``indices``, the forward's positions in ``x``'s memory
+      (``return_indices="positions"``): one scatter-add, no conversion (the layers do this).
 
     Returns ``dx``: shape, layout and dtype of ``x``. Each output's gradient goes, whole,
     to the element the forward pass picked: the first maximal tap in scan order on ties,
@@ -233,16 +238,17 @@ def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
     """
     fname = f"max_pool{dims}d_backward"
     inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, "f")
-    return _picked(grad_output, "max", inp, axes, indices, data_format, method, fname)
+    return _picked(grad_output, "max", inp, axes, indices, data_format, method, fname, positions)
 
 
 def min_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                      return_indices=False, *, indices=None, dims, data_format="channels_first", method="auto"):
+                      return_indices=False, *, indices=None, positions=None, dims, data_format="channels_first",
+                      method="auto"):
     """Gradient of :func:`~poolkit.functional.min_pool`: :func:`max_pool_backward` with the
     forward's minimal elements (first minimal tap on ties, last NaN) receiving the gradient."""
     fname = f"min_pool{dims}d_backward"
     inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, "f")
-    return _picked(grad_output, "min", inp, axes, indices, data_format, method, fname)
+    return _picked(grad_output, "min", inp, axes, indices, data_format, method, fname, positions)
 
 
 def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False, *, indices=None, dims,

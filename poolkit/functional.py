@@ -32,7 +32,7 @@ from .reduction import sum_dtype
 
 __all__ = [
     "max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
-    "max_unpool", "max_pool_with_argmax", "METHODS",
+    "max_unpool", "max_pool_with_argmax", "plane_indices", "METHODS",
 ]
 
 METHODS = {"naive": _naive, "im2col": _im2col, "windows": _windows, "separable": _separable}
@@ -106,7 +106,20 @@ def _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, da
 def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                   dims, data_format, method, fname):
     inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname)
-    return _extreme(mode, inp, axes, _check_bool(return_indices, "return_indices"), method)
+    if not (isinstance(return_indices, str) and return_indices == "positions"):
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise TypeError(f"return_indices={return_indices!r} must be True, False or 'positions'")
+        return_indices = bool(return_indices)
+    return _extreme(mode, inp, axes, return_indices, method)
+
+
+def plane_indices(positions, x, *, dims, data_format="channels_first"):
+    """Positions in ``x``'s memory (``return_indices="positions"``) -> the indices in each
+    ``(n, c)`` plane that ``return_indices=True`` gives: ``(N, C, *O)`` int64 in the layout of ``x``."""
+    inp = _Input(x, dims, data_format, "plane_indices", kinds="fiu")
+    pos = _Input(positions, dims, data_format, "plane_indices", kinds="i", what="positions").x
+    plane, T = int(np.prod(inp.spatial)), inp.x.shape[1] if _separable._channels_last(inp.x) else 1
+    return inp.restore(pos // T % plane if T > 1 else pos % plane)
 
 
 def _extreme_nc(mode, inp, axes, return_indices, method):
@@ -144,6 +157,10 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     (see :mod:`poolkit.geometry`). Indices are flat positions in each unpadded
     ``(n, c)`` plane, as PyTorch's. Ties go to the first tap in row-major order; a
     NaN in the window makes the output NaN (index of the last NaN).
+    ``return_indices="positions"`` gives, instead of the indices, the flat position of
+    each picked element in ``x``'s memory (each plane's offset added): what the layers
+    cache, so that the backward pass (``positions=``) scatters with no conversion.
+    :func:`plane_indices` turns positions back into indices.
 
     ``kernel_size``, ``stride`` (default: ``kernel_size``), ``padding`` and ``dilation``
     take an int or one int per spatial dimension; ``padding`` also takes ``"valid"``

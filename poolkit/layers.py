@@ -16,12 +16,8 @@ last forward pass.
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import backward as B
 from . import functional as F
-from .separable import _channels_last as channels_last
-from .separable import positions as positions_of
 
 __all__ = [f"{name}{d}d" for name in ("MaxPool", "MinPool", "AvgPool", "LPPool", "AdaptiveMaxPool",
                                        "AdaptiveAvgPool") for d in (1, 2, 3)]
@@ -70,7 +66,7 @@ class _ExtremePool(_Pool):
       the element the forward pass chose (first on ties), accumulating where windows overlap.
     """
 
-    mode = "max"
+    _forward, _backward = staticmethod(F.max_pool), staticmethod(B.max_pool_backward)
     _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False, *,
@@ -84,33 +80,22 @@ class _ExtremePool(_Pool):
     def _args(self):
         return (self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
-    def _plan(self, x, fname):
-        return F._extreme_plan(x, *self._args(), self.dims, self.data_format, fname)
-
     def forward(self, x):
-        inp, axes = self._plan(x, f"{self.mode}_pool{self.dims}d")
-        return_indices = F._check_bool(self.return_indices, "return_indices")
-        values, picks = F._extreme_nc(self.mode, inp, axes, return_indices or "positions", self.method)
-        if return_indices:
-            positions = positions_of(picks, int(np.prod(inp.spatial)), channels_last(inp.x))
-        else:
-            positions = picks
-        self.cache = (x, inp.restore(positions))
-        y = inp.restore(values)
-        return (y, inp.restore(picks)) if return_indices else y
+        y, positions = self._forward(x, *self._args(), return_indices="positions", **self._options())
+        self.cache = (x, positions)
+        if self.return_indices:
+            return y, F.plane_indices(positions, x, dims=self.dims, data_format=self.data_format)
+        return y
 
     def backward(self, grad_output):
         x, positions = self._cached()
-        fname = f"{self.mode}_pool{self.dims}d_backward"
-        inp, axes = self._plan(x, fname)
-        return B._picked(grad_output, self.mode, inp, axes, None, self.data_format, self.method, fname,
-                         positions=positions)
+        return self._backward(grad_output, x, *self._args(), positions=positions, **self._options())
 
 
 class _MinPool(_ExtremePool):
     __doc__ = _ExtremePool.__doc__.replace("Max pooling layer.", "Min pooling layer: the max pooling layer with "
                                            "the minimum (ties to the first minimal element).")
-    mode = "min"
+    _forward, _backward = staticmethod(F.min_pool), staticmethod(B.min_pool_backward)
 
 
 class _AvgPool(_Pool):

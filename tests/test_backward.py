@@ -434,8 +434,9 @@ def test_backward_names_take_the_forwards_arguments():
         for d in (1, 2, 3):
             forward = inspect.signature(getattr(poolkit, f"{name}{d}d")).parameters
             backward = inspect.signature(backward_fn(name, d)).parameters
-            # max/min/adaptive max also take the forward's indices, keyword-only
-            assert ["grad_output", *forward] == [p for p in backward if p != "indices" or name == "max_unpool"]
+            # max/min/adaptive max also take the forward's indices (max/min: or positions), keyword-only
+            extra = () if name == "max_unpool" else ("indices", "positions")
+            assert ["grad_output", *forward] == [p for p in backward if p not in extra]
     forward = inspect.signature(poolkit.max_pool_with_argmax).parameters
     backward = inspect.signature(poolkit.max_pool_with_argmax_backward).parameters
     assert list(forward) == [p for p in backward if p not in ("grad_output", "method")]

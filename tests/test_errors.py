@@ -182,13 +182,21 @@ def test_unknown_padding_string():
 # ------------------------------------------------------------------ options
 @pytest.mark.parametrize("call, words", [
     (lambda: poolkit.max_pool2d(X2, 2, ceil_mode="yes"), ["ceil_mode='yes'", "True or False"]),
-    (lambda: poolkit.max_pool2d(X2, 2, return_indices=None), ["return_indices=None", "True or False"]),
+    (lambda: poolkit.max_pool2d(X2, 2, return_indices=None), ["return_indices=None", "True, False or 'positions'"]),
+    (lambda: poolkit.min_pool2d(X2, 2, return_indices="pos"), ["return_indices='pos'", "'positions'"]),
     (lambda: poolkit.avg_pool2d(X2, 2, count_include_pad="no"), ["count_include_pad='no'", "True or False"]),
     (lambda: poolkit.adaptive_max_pool2d(X2, 2, return_indices=1), ["return_indices=1", "True or False"]),
 ])
 def test_non_boolean_flags(call, words):
     with refused(TypeError, *words):
         call()
+
+
+def test_backward_takes_indices_or_positions_not_both():
+    _, idx = poolkit.max_pool2d(X2, 2, return_indices=True)
+    _, pos = poolkit.max_pool2d(X2, 2, return_indices="positions")
+    with refused(TypeError, "max_pool2d_backward", "indices or its positions"):
+        poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, indices=idx, positions=pos)
 
 
 def test_divisor_override_zero_and_non_integer():

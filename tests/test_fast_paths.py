@@ -172,6 +172,10 @@ def test_max_min_backward_bit_exact(cfg, mode, dtype, kind, chunk, seed):
         for method in FAST:
             assert_bits_equal(backward(g, x, **args, method=method), want, f"{mode} backward, {method}")
             assert_bits_equal(backward(g, x, **args, indices=idx, method=method), want, "given indices")
+            _, pos = pk(f"{mode}_pool", cfg["dims"])(x, **args, return_indices="positions", method=method)
+            back = poolkit.plane_indices(pos, x, dims=cfg["dims"], data_format=args["data_format"])
+            np.testing.assert_array_equal(back, idx, err_msg="positions back to indices")
+            assert_bits_equal(backward(g, x, **args, positions=pos, method=method), want, "given positions")
             for return_indices in (False, True):
                 layer = getattr(poolkit, f"{mode.title()}Pool{cfg['dims']}d")(**args, method=method,
                                                                               return_indices=return_indices)
