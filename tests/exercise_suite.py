@@ -17,6 +17,7 @@ cases the exercise shows.
 
 import copy
 
+import numpy as np
 import pytest
 
 from poolkit.checks import check, evaluate, get_exercise, list_exercises
@@ -51,6 +52,9 @@ def exercise_tests(ids, solutions, wrong, agrees, chapters):
         check(eid, solutions[eid])
         assert capsys.readouterr().out == (f"\u2705 {eid}: passed all {N_CASES} cases ({N_VISIBLE} from the "
                                            f"exercise, {N_CASES - N_VISIBLE} hidden random ones).\n")
+        result = evaluate(eid, solutions[eid])
+        assert (result.passed, result.n_passed, result.n_cases, result.failure, result.hint) == \
+            (True, N_CASES, N_CASES, None, None)
 
     @pytest.mark.parametrize("eid", ids)
     def test_reference_agrees_with_learner_solution_on_every_case(eid):
@@ -60,12 +64,14 @@ def exercise_tests(ids, solutions, wrong, agrees, chapters):
     @pytest.mark.parametrize("eid", ids)
     def test_stub_fails_without_traceback(eid):
         def stub(*args):
-            raise NotImplementedError
+            raise NotImplementedError("write your solution here")
 
         result = evaluate(eid, stub)
-        assert not result.passed and result.n_passed == 0
+        assert not result.passed and result.n_passed == 0 and result.n_cases == N_CASES
+        assert result.message.startswith(f"\u274c {eid}: failed {N_CASES} of {N_CASES} cases.\n")
         assert f"Smallest failing case: case 1 of {N_CASES}" in result.message
-        assert "Your function raised NotImplementedError" in result.message
+        assert "Your function raised NotImplementedError: write your solution here" in result.message
+        assert "in stub, line" in result.message
         assert "NotImplementedError" in result.hint and "Traceback" not in result.message
 
     @pytest.mark.parametrize("eid, fn, words", wrong, ids=[f"{w[0]}-{w[2]}" for w in wrong])
@@ -75,8 +81,14 @@ def exercise_tests(ids, solutions, wrong, agrees, chapters):
         assert first is not None, "this wrong solution passes every case: the cases do not catch it"
         assert not result.passed and result.n_passed == passing
         assert f"Smallest failing case: case {first} of {N_CASES} " in result.failure
+        ex = get_exercise(eid)
+        for name, value in zip(ex.params, ex.all_cases()[first - 1].args):       # the input is shown
+            shown = f"{name} (shape {value.shape}) =" if isinstance(value, np.ndarray) else f"{name}={value!r}"
+            assert shown in result.failure
         assert words in " ".join(result.hint.split()), result.message
+        assert result.message.endswith(result.hint.split()[-1])                   # the hint closes the report
         assert all(len(line) <= 80 for line in result.message.splitlines()), result.message
+        assert result.message[1:].isascii()
 
     @pytest.mark.parametrize("eid", ids)
     def test_every_mistake_is_caught_by_a_visible_case(eid):

@@ -1,17 +1,16 @@
 """The exercise checker: right solutions pass, stubs and common mistakes fail with the
 smallest failing case and a fitting hint, and nothing the learner's code does escapes."""
 
-import copy
 import dataclasses
 import os
 import subprocess
 import sys
-import time
 import warnings
 
 import numpy as np
 import pytest
 
+from exercise_suite import exercise_tests
 from poolkit import checks
 from poolkit.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
 
@@ -218,20 +217,6 @@ def agrees(got, want) -> bool:
     return isinstance(got, int) and got == want
 
 
-def first_failing(exercise_id, fn):
-    """(case number, number of passing cases) of ``fn``, worked out without the checker."""
-    first, passing = None, 0
-    for case in get_exercise(exercise_id).all_cases():
-        try:
-            ok = agrees(fn(*copy.deepcopy(case.args)), SOLUTIONS[exercise_id](*copy.deepcopy(case.args)))
-        except Exception:
-            ok = False
-        passing += ok
-        if not ok and first is None:
-            first = case.number
-    return first, passing
-
-
 # ---------------------------------------------------------------- the registry
 def test_registry_holds_the_chapters_exercises():
     assert list_exercises()[:len(IDS)] == IDS          # later chapters register theirs after these
@@ -269,55 +254,8 @@ def test_cases_are_ordered_by_size(eid):
     assert sizes == sorted(sizes)
 
 
-# ---------------------------------------------------------------- right, stub, wrong
-@pytest.mark.parametrize("eid", IDS)
-def test_learner_solution_passes(eid, capsys):
-    start = time.perf_counter()
-    check(eid, SOLUTIONS[eid])
-    assert time.perf_counter() - start < 1.0
-    n = get_exercise(eid).all_cases()
-    assert capsys.readouterr().out == (f"\u2705 {eid}: passed all {len(n)} cases (4 from the exercise, "
-                                       f"{len(n) - 4} hidden random ones).\n")
-    result = evaluate(eid, SOLUTIONS[eid])
-    assert (result.passed, result.n_passed, result.n_cases, result.failure, result.hint) == \
-        (True, len(n), len(n), None, None)
-
-
-@pytest.mark.parametrize("eid", IDS)
-def test_reference_agrees_with_learner_solution_on_every_case(eid):
-    for case in get_exercise(eid).all_cases():
-        assert agrees(SOLUTIONS[eid](*copy.deepcopy(case.args)), case.expected), case
-
-
-@pytest.mark.parametrize("eid", IDS)
-def test_stub_fails_without_traceback(eid):
-    def stub(*args):
-        raise NotImplementedError("write your solution here")
-
-    result = evaluate(eid, stub)
-    assert not result.passed and result.n_passed == 0 and result.n_cases == 40
-    assert result.message.startswith(f"\u274c {eid}: failed 40 of 40 cases.\n")
-    assert "Smallest failing case: case 1 of 40" in result.message
-    assert "Your function raised NotImplementedError: write your solution here" in result.message
-    assert "in stub, line" in result.message
-    assert "NotImplementedError" in result.hint and "Traceback" not in result.message
-
-
-@pytest.mark.parametrize("eid, wrong, words", WRONG, ids=[f"{w[0]}-{w[2]}" for w in WRONG])
-def test_wrong_solution_gets_smallest_case_and_hint(eid, wrong, words):
-    result = evaluate(eid, wrong)
-    first, passing = first_failing(eid, wrong)
-    assert first is not None, "this wrong solution passes every case: the cases do not catch it"
-    assert not result.passed and result.n_passed == passing and result.n_cases == 40
-    assert f"Smallest failing case: case {first} of 40 " in result.failure
-    ex = get_exercise(eid)
-    for name, value in zip(ex.params, ex.all_cases()[first - 1].args):  # the input is shown
-        shown = f"{name} (shape {value.shape}) =" if isinstance(value, np.ndarray) else f"{name}={value!r}"
-        assert shown in result.failure
-    assert words in result.hint, result.message
-    assert result.message.endswith(result.hint.split()[-1])  # the hint closes the report
-    assert all(len(line) <= 80 for line in result.message.splitlines()), result.message
-    assert result.message[1:].isascii()
+# ---------------------------------------------------------------- right, stub, wrong: the tests every chapter gets
+globals().update(exercise_tests(IDS, SOLUTIONS, WRONG, agrees, chapters=(1, 2)))
 
 
 def test_shapes_are_shown_first_when_they_differ():
