@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["SHAPES", "TARGETS", "Shape", "run", "table", "main"]
+__all__ = ["SHAPES", "TARGETS", "Shape", "extra_memory", "run", "table", "main"]
 
 
 @dataclass(frozen=True)
@@ -263,6 +263,18 @@ def _in_cache_rates(repeat, n=16384, calls=200):
     return rates
 
 
+def extra_memory(call):
+    """``(peak, outputs)``: the peak bytes ``call()`` allocated (``tracemalloc``) and the bytes of
+    the array or arrays it returned; ``peak - outputs`` is the extra memory it needed."""
+    tracemalloc.start()
+    try:
+        result = call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, sum(r.nbytes for r in (result if isinstance(result, tuple) else (result,)))
+
+
 def _memory(shape, x):
     """Peak memory of poolkit's forward passes beyond their outputs (tracemalloc), in bytes."""
     import poolkit
@@ -276,13 +288,7 @@ def _memory(shape, x):
     }
     report = {}
     for name, call in calls.items():
-        tracemalloc.start()
-        try:
-            result = call()
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        outputs = sum(r.nbytes for r in (result if isinstance(result, tuple) else (result,)))
+        peak, outputs = extra_memory(call)
         report[name] = {"peak_bytes": peak, "output_bytes": outputs, "extra_bytes": max(0, peak - outputs),
                         "extra_per_input": max(0, peak - outputs) / x.nbytes}
     return report

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 
 import poolkit
 from poolkit import separable
+from poolkit.bench import extra_memory
 from poolkit.geometry import build_axes
 from oracles import (FLOATS, INTS, assert_bits_equal, assert_close, data_format, finite_scale, make_input,
                      pk, pool_configs, poolkit_input)
@@ -283,13 +283,7 @@ def test_forward_memory_is_bounded(monkeypatch, chunk):
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         for call in (lambda: poolkit.max_pool2d(x, *args), lambda: poolkit.avg_pool2d(x, *args),
                      lambda: poolkit.max_pool2d(x, *args, return_indices=True)):
-            tracemalloc.start()
-            try:
-                result = call()
-                peak = tracemalloc.get_traced_memory()[1]
-            finally:
-                tracemalloc.stop()
-            outputs = sum(r.nbytes for r in (result if isinstance(result, tuple) else (result,)))
+            peak, outputs = extra_memory(call)
             assert peak - outputs <= min(x.nbytes, 8 * chunk), (shape, args, peak - outputs)
 
 
