@@ -83,10 +83,6 @@ class ModelTranslation:
         return result
 
 
-def _short(text, width=60):
-    return text if len(text) <= width else text[:width - 3] + "..."
-
-
 def _to_layout(x, last, to_last):
     if last == to_last:
         return x
