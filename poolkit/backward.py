@@ -102,19 +102,29 @@ def route(grad, indices, x_shape, method="auto", check=False):
     return _in_layout(dx, x_shape, last)
 
 
-def scatter(grad, positions, x_shape, last=False):
+def scatter(grad, positions, x_shape, last=False, check=True):
     """``dx`` with ``dx.flat[positions] += grad``: the scatter-add behind :func:`route`.
 
     ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in the memory
     of ``dx`` (``(N, C, *L)``, stored channels-last if ``last``), as
     :func:`poolkit.separable.positions` makes them. One ``np.add.at`` (numpy's fast path
     for ``ufunc.at``: one flat index array) in memory order, so each element receives its
-    additions in output order.
+    additions in output order. With ``check``, a position outside ``dx`` is a ValueError
+    (a layer skips the check: its positions are its forward pass's own).
     """
     def memory(a):
         return np.moveaxis(a, 1, -1).reshape(-1) if last else a.reshape(-1)
     dx = np.zeros(int(np.prod(x_shape)), dtype=grad.dtype)
-    np.add.at(dx, memory(positions), memory(grad))
+    pos, g = memory(positions).astype(np.int64, copy=False), memory(grad)
+    per = max(1, _separable.CHUNK_BYTES // 8)        # checked a chunk at a time, then added while in cache
+    for i in range(0, pos.size, per):
+        chunk = pos[i:i + per]
+        if check and chunk.view(np.uint64).max() >= dx.size:    # (a negative position reads as a huge one)
+            bad = chunk.min() if chunk.min() < 0 else chunk.max()
+            raise ValueError(f"positions contains {bad}, outside [0, {dx.size}): positions must be those the "
+                             f"forward pass returned with return_indices='positions' for an x of shape "
+                             f"{tuple(x_shape)}")
+        np.add.at(dx, chunk, g[i:i + per])
     return _in_layout(dx, x_shape, last)
 
 
@@ -185,10 +195,10 @@ def _grad(grad_output, inp, out_spatial, data_format, fname, what="grad_output",
     return g.x
 
 
-def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions=None):
+def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions=None, check=True):
     """Backward of max/min pooling: route ``grad_output`` to the forward's picks: its ``indices``,
-    or the ``positions`` in ``x``'s memory a layer cached (:func:`scatter`), or, given
-    neither, those of the forward pass recomputed."""
+    or its ``positions`` in ``x``'s memory (:func:`scatter`; ``check``: that they lie in ``x``),
+    or, given neither, those of the forward pass recomputed."""
     g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype),
                                                                                copy=False)
     if indices is not None and positions is not None:
@@ -201,7 +211,7 @@ def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, p
             positions = _extreme_nc(mode, inp, axes, "positions", method)[1]
         else:
             positions = _grad(positions, inp, g.shape[2:], data_format, fname, what="positions", kinds="i")
-        dx = scatter(g, positions, inp.x.shape, _separable._channels_last(inp.x))
+        dx = scatter(g, positions, inp.x.shape, _separable._channels_last(inp.x), check)
     return inp.restore(dx.astype(inp.x.dtype, copy=False))
 
 
@@ -236,9 +246,8 @@ def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
     ``[1, 3, 2, 3, 0]`` with ``kernel_size=3, stride=1`` and ``dy = 1`` gives
     ``[0, 2, 0, 1, 0]``.
     """
-    fname = f"max_pool{dims}d_backward"
-    inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, "f")
-    return _picked(grad_output, "max", inp, axes, indices, data_format, method, fname, positions)
+    return _extreme_backward("max", grad_output, x, kernel_size, stride, padding, dilation, ceil_mode,
+                             indices=indices, positions=positions, dims=dims, data_format=data_format, method=method)
 
 
 def min_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -246,9 +255,17 @@ def min_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
                       method="auto"):
     """Gradient of :func:`~poolkit.functional.min_pool`: :func:`max_pool_backward` with the
     forward's minimal elements (first minimal tap on ties, last NaN) receiving the gradient."""
-    fname = f"min_pool{dims}d_backward"
+    return _extreme_backward("min", grad_output, x, kernel_size, stride, padding, dilation, ceil_mode,
+                             indices=indices, positions=positions, dims=dims, data_format=data_format, method=method)
+
+
+def _extreme_backward(mode, grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+                      indices=None, positions=None, dims, data_format="channels_first", method="auto", check=True):
+    """:func:`max_pool_backward` (``mode="max"``) or :func:`min_pool_backward`; ``check=False``
+    trusts ``positions`` (a layer's, from its own forward pass) without reading them first."""
+    fname = f"{mode}_pool{dims}d_backward"
     inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, "f")
-    return _picked(grad_output, "min", inp, axes, indices, data_format, method, fname, positions)
+    return _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions, check)
 
 
 def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False, *, indices=None, dims,

@@ -10,8 +10,8 @@ Each layer takes ``torch.nn``'s constructor arguments (plus ``data_format`` and
 The cache (``layer.cache``) holds the forward's input, and for max and min
 pooling where the elements the forward pass chose lie in ``x``'s memory (each
 plane's indices plus the plane's offset), so ``backward`` routes the gradient with
-one scatter-add and without recomputing anything. A layer has no parameters; it remembers only its
-last forward pass.
+one scatter-add and without recomputing anything. A layer has no parameters; it
+remembers only its last forward pass.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class _ExtremePool(_Pool):
       the element the forward pass chose (first on ties), accumulating where windows overlap.
     """
 
-    _forward, _backward = staticmethod(F.max_pool), staticmethod(B.max_pool_backward)
+    mode, _forward = "max", staticmethod(F.max_pool)
     _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False, *,
@@ -88,14 +88,15 @@ class _ExtremePool(_Pool):
         return y
 
     def backward(self, grad_output):
-        x, positions = self._cached()
-        return self._backward(grad_output, x, *self._args(), positions=positions, **self._options())
+        x, positions = self._cached()     # the forward's own positions: scattered without a range check
+        return B._extreme_backward(self.mode, grad_output, x, *self._args(), positions=positions, check=False,
+                                   **self._options())
 
 
 class _MinPool(_ExtremePool):
     __doc__ = _ExtremePool.__doc__.replace("Max pooling layer.", "Min pooling layer: the max pooling layer with "
                                            "the minimum (ties to the first minimal element).")
-    _forward, _backward = staticmethod(F.min_pool), staticmethod(B.min_pool_backward)
+    mode, _forward = "min", staticmethod(F.min_pool)
 
 
 class _AvgPool(_Pool):

@@ -197,6 +197,9 @@ def test_backward_takes_indices_or_positions_not_both():
     _, pos = poolkit.max_pool2d(X2, 2, return_indices="positions")
     with refused(TypeError, "max_pool2d_backward", "indices or its positions"):
         poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, indices=idx, positions=pos)
+    for bad in (-1, 16):
+        with refused(ValueError, f"positions contains {bad}, outside [0, 16)", "return_indices='positions'"):
+            poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, positions=np.full_like(pos, bad))
 
 
 def test_divisor_override_zero_and_non_integer():
