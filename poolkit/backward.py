@@ -97,35 +97,41 @@ def route(grad, indices, x_shape, method="auto", check=False):
     pos = np.empty((per, outputs, T), dtype=np.int64)
     for b0 in range(0, B, per):
         b = min(per, B - b0)
-        _separable.absolute(idx[b0:b0 + b], plane, b0, out=pos[:b])
-        np.add.at(dx, pos[:b].reshape(-1), g[b0:b0 + b].reshape(-1))      # as scatter(), a chunk at a time
+        _separable.absolute(idx[b0:b0 + b].astype(np.int64, copy=False), plane, b0, out=pos[:b])
+        _add_at(dx, pos[:b].reshape(-1), g[b0:b0 + b].reshape(-1))
     return _in_layout(dx, x_shape, last)
 
 
 def scatter(grad, positions, x_shape, last=False, check=True):
     """``dx`` with ``dx.flat[positions] += grad``: the scatter-add behind :func:`route`.
 
-    ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in the memory
-    of ``dx`` (``(N, C, *L)``, stored channels-last if ``last``), as
-    :func:`poolkit.separable.positions` makes them. One ``np.add.at`` (numpy's fast path
-    for ``ufunc.at``: one flat index array) in memory order, so each element receives its
-    additions in output order. With ``check``, a position outside ``dx`` is a ValueError
-    (a layer skips the check: its positions are its forward pass's own).
+    ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in ``dx``
+    (``(N, C, *L)``) laid out channels-last (``(N, *L, C)``, if ``last``) or channels-first,
+    as :func:`poolkit.separable.positions` makes them. The additions run in that order, so
+    each element receives its additions in output order. With ``check``, a position
+    outside ``dx`` is a ValueError (a layer skips the check: its positions are its forward
+    pass's own).
     """
-    def memory(a):
+    def ordered(a):
         return np.moveaxis(a, 1, -1).reshape(-1) if last else a.reshape(-1)
     dx = np.zeros(int(np.prod(x_shape)), dtype=grad.dtype)
-    pos, g = memory(positions).astype(np.int64, copy=False), memory(grad)
-    per = max(1, _separable.CHUNK_BYTES // 8)        # checked a chunk at a time, then added while in cache
-    for i in range(0, pos.size, per):
-        chunk = pos[i:i + per]
-        if check and chunk.view(np.uint64).max() >= dx.size:    # (a negative position reads as a huge one)
-            bad = chunk.min() if chunk.min() < 0 else chunk.max()
-            raise ValueError(f"positions contains {bad}, outside [0, {dx.size}): positions must be those the "
-                             f"forward pass returned with return_indices='positions' for an x of shape "
-                             f"{tuple(x_shape)}")
-        np.add.at(dx, chunk, g[i:i + per])
+    _add_at(dx, ordered(positions).astype(np.int64, copy=False), ordered(grad), check)
     return _in_layout(dx, x_shape, last)
+
+
+def _add_at(dx, positions, grad, check=False):
+    """``dx[positions] += grad`` for flat arrays: ``np.add.at``, numpy's fast path for ``ufunc.at``
+    (one index array), a chunk at a time; with ``check``, each chunk's positions are first
+    checked to lie in ``dx`` (then added while in cache)."""
+    per = max(1, _separable.CHUNK_BYTES // 8)
+    for i in range(0, positions.size, per):
+        chunk = positions[i:i + per]
+        if check and chunk.view(np.uint64).max() >= dx.size:    # (a negative position reads as a huge one)
+            low = chunk.min()
+            raise ValueError(f"positions contains {low if low < 0 else chunk.max()}, outside [0, {dx.size}): "
+                             "positions must be those the forward pass returned with "
+                             "return_indices='positions' for this x")
+        np.add.at(dx, chunk, grad[i:i + per])
 
 
 def _in_layout(flat, x_shape, last):
@@ -197,21 +203,25 @@ def _grad(grad_output, inp, out_spatial, data_format, fname, what="grad_output",
 
 def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions=None, check=True):
     """Backward of max/min pooling: route ``grad_output`` to the forward's picks: its ``indices``,
-    or its ``positions`` in ``x``'s memory (:func:`scatter`; ``check``: that they lie in ``x``),
-    or, given neither, those of the forward pass recomputed."""
+    or its ``positions`` in ``x`` (:func:`scatter`; ``check``: that they lie in ``x``), or, given
+    neither, those of the forward pass recomputed (the naive method loops, the others scatter)."""
     g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype),
                                                                                copy=False)
     if indices is not None and positions is not None:
         raise TypeError(f"{fname} takes the forward's indices or its positions, not both")
-    if indices is not None:                              # the caller's: they must lie in the plane
-        idx = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
-        dx = route(g, idx, inp.x.shape, method, check=True)
+    if positions is None and (indices is not None or _engine(method) is _naive):
+        if indices is None:                              # the loop, as the naive method's forward found them
+            idx = _extreme_nc(mode, inp, axes, True, method)[1]
+        else:                                            # the caller's: they must lie in the plane
+            idx = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
+        dx = route(g, idx, inp.x.shape, method, check=indices is not None)
     else:
-        if positions is None:
-            positions = _extreme_nc(mode, inp, axes, "positions", method)[1]
-        else:
+        given = positions is not None
+        if given:
             positions = _grad(positions, inp, g.shape[2:], data_format, fname, what="positions", kinds="i")
-        dx = scatter(g, positions, inp.x.shape, _separable._channels_last(inp.x), check)
+        else:
+            positions = _extreme_nc(mode, inp, axes, "positions", method)[1]
+        dx = scatter(g, positions, inp.x.shape, inp.last, check and given)
     return inp.restore(dx.astype(inp.x.dtype, copy=False))
 
 
@@ -237,7 +247,7 @@ def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
       unchanged.
     - indices: optional, the forward's indices (``return_indices=True``); given, they are
       used as they are and the forward pass is not recomputed.
-    - positions: optional, instead of ``indices``, the forward's positions in ``x``'s memory
+    - positions: optional, instead of ``indices``, the forward's positions in ``x``
       (``return_indices="positions"``): one scatter-add, no conversion (the layers do this).
 
     Returns ``dx``: shape, layout and dtype of ``x``. Each output's gradient goes, whole,

@@ -66,7 +66,8 @@ class _Input:
         self.last = data_format in _LAST
         x = np.asarray(x)
         if x.dtype.kind not in kinds:
-            need = {"f": "a floating-point", "iu": "an integer"}.get(kinds, "a floating-point or integer")
+            need = {"f": "a floating-point", "iu": "an integer", "i": "a signed integer"}.get(
+                kinds, "a floating-point or integer")
             raise TypeError(f"{what} has dtype {x.dtype}; {fname} needs {need} array")
         spatial = _SPATIAL[dims]
         layout = f"(N, {spatial}, C) or ({spatial}, C)" if self.last else f"(N, C, {spatial}) or (C, {spatial})"
@@ -114,25 +115,36 @@ def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, re
 
 
 def plane_indices(positions, x, *, dims, data_format="channels_first"):
-    """Positions in ``x``'s memory (``return_indices="positions"``) -> the indices in each
-    ``(n, c)`` plane that ``return_indices=True`` gives: ``(N, C, *O)`` int64 in the layout of ``x``."""
+    """Positions in ``x`` (``return_indices="positions"``) -> the indices in each ``(n, c)``
+    plane that ``return_indices=True`` gives, shaped (and laid out) like ``positions``."""
     inp = _Input(x, dims, data_format, "plane_indices", kinds="fiu")
-    pos = _Input(positions, dims, data_format, "plane_indices", kinds="i", what="positions").x
-    plane, T = int(np.prod(inp.spatial)), inp.x.shape[1] if _separable._channels_last(inp.x) else 1
-    return inp.restore(pos // T % plane if T > 1 else pos % plane)
+    pos = _Input(positions, dims, data_format, "plane_indices", kinds="i", what="positions")
+    if pos.batched != inp.batched or pos.x.shape[:2] != inp.x.shape[:2]:
+        raise ValueError(f"positions has shape {np.shape(positions)}: it must have the batch and channel sizes "
+                         f"of x, whose shape is {np.shape(x)}")
+    if pos.x.size and (pos.x.min() < 0 or pos.x.max() >= inp.x.size):
+        bad = pos.x.min() if pos.x.min() < 0 else pos.x.max()
+        raise ValueError(f"positions contains {bad}, outside [0, {inp.x.size}): positions must be those the "
+                         "forward pass returned with return_indices='positions' for this x")
+    plane, C = int(np.prod(inp.spatial)), inp.x.shape[1]
+    return inp.restore(pos.x // C % plane if inp.last else pos.x % plane)
 
 
 def _extreme_nc(mode, inp, axes, return_indices, method):
     """Values and indices (None unless asked for) of shape ``(N, C, *O)``, by the chosen method.
-    ``return_indices="positions"``: flat positions in ``x``'s memory instead of indices (what the
-    layers cache, :func:`poolkit.separable.positions`)."""
+    ``return_indices="positions"``: flat positions in ``x`` (in the caller's layout) instead of
+    indices (what the layers cache, :func:`poolkit.separable.positions`)."""
     engine = _engine(method)
     if any(a.out == 0 for a in axes):
         shape = inp.x.shape[:2] + tuple(a.out for a in axes)
         return np.empty(shape, inp.x.dtype), np.empty(shape, np.int64)
-    if return_indices == "positions" and engine is not _separable:
+    if return_indices == "positions":
+        # Positions in x as the caller lays it out (data_format), whatever its strides: the fast
+        # path makes them in memory order, which is that layout for contiguous input.
+        if engine is _separable and _separable._channels_last(inp.x) == inp.last:
+            return engine.extreme(inp.x, axes, mode, "positions")
         values, indices = engine.extreme(inp.x, axes, mode, True)
-        return values, _separable.positions(indices, int(np.prod(inp.spatial)), _separable._channels_last(inp.x))
+        return values, _separable.positions(indices, int(np.prod(inp.spatial)), inp.last)
     return engine.extreme(inp.x, axes, mode, return_indices)
 
 
@@ -158,9 +170,10 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     ``(n, c)`` plane, as PyTorch's. Ties go to the first tap in row-major order; a
     NaN in the window makes the output NaN (index of the last NaN).
     ``return_indices="positions"`` gives, instead of the indices, the flat position of
-    each picked element in ``x``'s memory (each plane's offset added): what the layers
-    cache, so that the backward pass (``positions=``) scatters with no conversion.
-    :func:`plane_indices` turns positions back into indices.
+    each picked element in ``x`` as ``data_format`` lays it out (C order of ``(N, C, *L)``,
+    or of ``(N, *L, C)`` for channels-last): what the layers cache, so that the backward
+    pass (``positions=``) scatters with no conversion. :func:`plane_indices` turns
+    positions back into indices.
 
     ``kernel_size``, ``stride`` (default: ``kernel_size``), ``padding`` and ``dilation``
     take an int or one int per spatial dimension; ``padding`` also takes ``"valid"``

@@ -8,9 +8,9 @@ Each layer takes ``torch.nn``'s constructor arguments (plus ``data_format`` and
     dx = pool.backward(dy)    # gradient with respect to the last forward's x
 
 The cache (``layer.cache``) holds the forward's input, and for max and min
-pooling where the elements the forward pass chose lie in ``x``'s memory (each
-plane's indices plus the plane's offset), so ``backward`` routes the gradient with
-one scatter-add and without recomputing anything. A layer has no parameters; it
+pooling where the elements the forward pass chose lie in ``x`` (flat positions,
+``return_indices="positions"``), so ``backward`` routes the gradient with one
+scatter-add and without recomputing anything. A layer has no parameters; it
 remembers only its last forward pass.
 """
 
@@ -61,7 +61,7 @@ class _ExtremePool(_Pool):
 
     - forward(x): ``x`` ``(N, C, *L)`` or ``(C, *L)`` -> ``y`` ``(N, C, *O)`` (and the int64
       indices too if ``return_indices``). Cache: ``(x, positions)``, the flat position in
-      ``x``'s memory of each chosen element (:func:`poolkit.separable.positions`).
+      ``x`` of each chosen element (see :func:`poolkit.max_pool2d`).
     - backward(grad_output): ``(N, C, *O)`` -> ``dx`` shaped like ``x``: each gradient goes to
       the element the forward pass chose (first on ties), accumulating where windows overlap.
     """

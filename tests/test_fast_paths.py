@@ -22,8 +22,8 @@ import poolkit
 from poolkit import separable
 from poolkit.bench import extra_memory
 from poolkit.geometry import build_axes
-from oracles import (FLOATS, INTS, assert_bits_equal, assert_close, data_format, finite_scale, make_input,
-                     pk, pool_configs, poolkit_input)
+from oracles import (FLOATS, INTS, METHODS, assert_bits_equal, assert_close, data_format, finite_scale,
+                     make_input, pk, pool_configs, poolkit_input)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST = ("separable", "auto")
@@ -183,6 +183,70 @@ def test_max_min_backward_bit_exact(cfg, mode, dtype, kind, chunk, seed):
                 if return_indices:
                     np.testing.assert_array_equal(out[1], idx, err_msg="the layer's indices")
                 assert_bits_equal(layer.backward(g), want, f"{mode} layer backward, {method}, {return_indices=}")
+
+
+def restrided(x, cfg, how):
+    """``x`` with the same values and other strides: stored in the other layout's order, or a strided view."""
+    if how == "contiguous":
+        return np.ascontiguousarray(x)
+    if how == "strided view":
+        return np.repeat(x, 2, axis=-1)[..., ::2]
+    first = 1 if cfg["batched"] else 0                          # where the channels are in (N, C, *L)
+    if cfg["channels_last"]:
+        return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, -1, first)), first, -1)
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, first, -1)), -1, first)
+
+
+@settings(max_examples=150)
+@given(cfg=pool_configs(), mode=st.sampled_from(["max", "min"]), chunk=CHUNKS, seed=st.integers(0, 2**16),
+       how=st.sampled_from(["other layout", "strided view"]))
+def test_positions_are_the_same_for_every_method_and_any_strides(cfg, mode, chunk, seed, how):
+    """``return_indices="positions"`` is the flat position in ``x`` as ``data_format`` lays it
+    out, whatever x's strides and the method: so a backward pass given them is right for x
+    stored any way (the loop's bits), and plane_indices gives the indices back."""
+    assume(not cfg["empty_window"])
+    x = poolkit_input(make_input(seed, cfg["shape"], "float64", "ties"), cfg)
+    fn, args = pk(f"{mode}_pool", cfg["dims"]), pooling_args(cfg)
+    _, idx = fn(x, **args, return_indices=True, method="naive")
+    _, want = fn(np.ascontiguousarray(x), **args, return_indices="positions", method="naive")
+    g = make_input(seed + 1, idx.shape, "float64", "ties")
+    backward = getattr(poolkit, f"{mode}_pool{cfg['dims']}d_backward")
+    want_dx = backward(g, x, **args, method="naive")
+    other = restrided(x, cfg, how)
+    with chunk_bytes(chunk):
+        for method in METHODS:
+            _, pos = fn(other, **args, return_indices="positions", method=method)
+            np.testing.assert_array_equal(pos, want, err_msg=f"positions, {method}, {how}")
+        for like in (x, other):
+            assert_bits_equal(backward(g, like, **args, positions=want), want_dx, f"backward from positions, {how}")
+            back = poolkit.plane_indices(want, like, dims=cfg["dims"], data_format=args["data_format"])
+            np.testing.assert_array_equal(back, idx, err_msg="positions back to indices")
+
+
+def test_positions_outside_x_are_refused_in_any_chunk(monkeypatch):
+    """The range check reads every chunk (a bad position in the last one too), for int32
+    positions as for int64, and for channels-last and unbatched input."""
+    monkeypatch.setattr(separable, "CHUNK_BYTES", 64)                      # 8 positions per chunk
+    x = make_input(0, (2, 3, 8, 8), "float64", "normal")
+    _, pos = poolkit.max_pool2d(x, 2, return_indices="positions")
+    g = np.ones(pos.shape)
+    for bad_value in (-1, x.size):
+        for dtype in (np.int64, np.int32):
+            bad = pos.astype(dtype)
+            bad.reshape(-1)[-1] = bad_value
+            with pytest.raises(ValueError, match=rf"positions contains {bad_value}, outside \[0, {x.size}\)"):
+                poolkit.max_pool2d_backward(g, x, 2, positions=bad)
+    nhwc = x[0].transpose(1, 2, 0).copy()                                   # unbatched, channels-last
+    _, pos = poolkit.max_pool2d(nhwc, 2, return_indices="positions", data_format="NHWC")
+    pos[0, 0, 0] = nhwc.size
+    with pytest.raises(ValueError, match="outside"):
+        poolkit.max_pool2d_backward(np.ones(pos.shape), nhwc, 2, positions=pos, data_format="NHWC")
+    with pytest.raises(ValueError, match="outside"):
+        poolkit.plane_indices(pos, nhwc, dims=2, data_format="NHWC")
+    with pytest.raises(ValueError, match="batch and channel sizes of x"):
+        poolkit.plane_indices(pos[..., :2], nhwc, dims=2, data_format="NHWC")
+    with pytest.raises(TypeError, match="positions has dtype float64.*a signed integer"):
+        poolkit.plane_indices(pos.astype(float), nhwc, dims=2, data_format="NHWC")
 
 
 @given(cfg=pool_configs(dilation=False), dtype=st.sampled_from(FLOATS), count_include_pad=st.booleans(),
