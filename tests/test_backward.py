@@ -404,6 +404,15 @@ def test_grad_output_of_the_wrong_shape_is_refused():
         poolkit.max_unpool1d_backward(np.zeros((1, 1, 2)), np.zeros((1, 1, 2)), np.zeros((1, 1, 2), int), 2)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint64, np.uint8])
+def test_indices_of_any_integer_dtype(dtype):
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
+    _, idx = poolkit.max_pool2d(x, 3, 2, 1, return_indices=True)
+    g = np.random.default_rng(1).standard_normal(idx.shape)
+    want = poolkit.max_pool2d_backward(g, x, 3, 2, 1)
+    np.testing.assert_array_equal(poolkit.max_pool2d_backward(g, x, 3, 2, 1, indices=idx.astype(dtype)), want)
+
+
 def test_bad_inputs_are_refused_with_the_rule():
     x = np.zeros((1, 1, 4, 4))
     with pytest.raises(TypeError, match="x has dtype int64; max_pool2d_backward needs a floating-point array"):
