@@ -69,6 +69,7 @@ NOTEBOOK_TIMEOUT = 600   # seconds for running all the cells of one notebook
 MAX_NOTEBOOK_BYTES = 64 << 20
 RECOVERY = 10            # seconds an interrupted kernel gets to become responsive again
 IOPUB_GRACE = 2          # seconds for a cell's last outputs to arrive after its reply (they are dropped)
+KERNEL_STARTS = 3        # tries to start a kernel that dies before it answers (see _start_kernel)
 MAX_NOTED_ERRORS = 5
 TIMED_OUT = "CellTimeout"  # the error name nbclient gives an interrupted cell
 KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no log noise, no GUI
@@ -482,8 +483,8 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
                     iopub_timeout=IOPUB_GRACE, shutdown_kernel="immediate", on_cell_executed=on_cell_executed,
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                     resources={"metadata": {"path": str(workdir)}})
-    env = {**os.environ, **KERNEL_ENV}
-    with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+    _start_kernel(client, env={**os.environ, **KERNEL_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with client.setup_kernel():  # the kernel has started: this shuts it down at the end
         if on_kernel is not None:
             on_kernel(client.km.provisioner.pid)
         kernel, out_of_time = _Kernel(client), ""
@@ -510,6 +511,25 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
         if kernel.gone:
             result.status = kernel.status
             result.notes.append(f"The notebook's kernel could not be used any more: {kernel.gone}.")
+
+
+def _start_kernel(client, **kwargs) -> None:
+    """Start ``client``'s kernel (``kwargs`` go to its launch) and wait until it answers.
+
+    A kernel that dies before it answers has run none of the notebook, and the cause is
+    rarely the notebook's: on a busy machine, another kernel starting at the same moment
+    can take one of the ports it was given. So it is started again, :data:`KERNEL_STARTS`
+    times in all; any other failure, and the last one, is raised.
+    """
+    for attempt in range(1, KERNEL_STARTS + 1):
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel(**kwargs)
+        try:
+            client.start_new_kernel_client()  # on failure, it has shut the kernel down
+            return
+        except RuntimeError as err:
+            if "died" not in str(err) or attempt == KERNEL_STARTS:
+                raise
 
 
 def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: List[str]) -> ExerciseScore:

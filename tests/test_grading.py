@@ -31,7 +31,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from poolkit import checks, remote
 from poolkit.checks import evaluate, get_exercise, list_exercises
 from poolkit.gradebook import student_ids
-from poolkit.grading import RECOVERY, _raise_as_in_kernel
+from poolkit.grading import KERNEL_STARTS, RECOVERY, _raise_as_in_kernel, _start_kernel
 from poolkit.naive import pool2d
 from poolkit.student import check_ids, is_check_cell, solution_cells, student_edition
 
@@ -409,6 +409,41 @@ def test_student_ids_are_file_names_and_unique(tmp_path):
 
 
 # ---------------------------------------------------------------- grading: results
+class FlakyStarts:
+    """A notebook client whose kernels fail to answer, as scripted: each failure is the
+    message wait_for_ready raises (after which nbclient has shut that kernel down)."""
+
+    def __init__(self, failures):
+        self.failures, self.started, self.km = list(failures), [], None
+
+    def create_kernel_manager(self):
+        return object()
+
+    def start_new_kernel(self, **kwargs):
+        self.started.append(kwargs)
+
+    def start_new_kernel_client(self):
+        if self.failures:
+            raise RuntimeError(self.failures.pop(0))
+
+
+def test_a_kernel_that_dies_before_answering_is_started_again():
+    died = "Kernel died before replying to kernel_info"
+    client = FlakyStarts([died] * (KERNEL_STARTS - 1))
+    _start_kernel(client, env={"A": "1"})
+    assert client.started == [{"env": {"A": "1"}}] * KERNEL_STARTS and client.km is not None
+
+    client = FlakyStarts([died] * KERNEL_STARTS)  # every try: the last failure is raised
+    with pytest.raises(RuntimeError, match="died"):
+        _start_kernel(client)
+    assert len(client.started) == KERNEL_STARTS
+
+    client = FlakyStarts(["Kernel didn't respond in 60 seconds"])  # alive but silent: not tried again
+    with pytest.raises(RuntimeError, match="respond"):
+        _start_kernel(client)
+    assert len(client.started) == 1
+
+
 def test_reference_solutions_get_full_marks(graded):
     for run, student in [("full", "chapter"), ("short", "reference")]:
         result = graded[run]["results"][student]
