@@ -10,8 +10,8 @@ import math
 
 from ..geometry import Axis, _show, build_axes
 from .translation import (Step, Translation, _Raw, _call, _channels_last, _dims_from, _explicit_pads, _guard,
-                          _kind, _layout_name, _lit, _mask_steps, _perm_to_first, _perm_to_last, _relayout,
-                          _shape, _tf_window, _torch_pad)
+                          _kind, _layout_name, _layout_step, _lit, _mask_steps, _relayout, _shape, _tf_window,
+                          _torch_pad)
 
 
 def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="channels_last", input_shape=None,
@@ -132,9 +132,7 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
     if mode == "SAME":
         steps.append(_guard(spatial, dims, code_last, "SAME's padding depends on the input size"))
     if code_last:
-        steps.append(Step("layout", f"x = x.permute{_perm_to_first(dims)}",
-                          f"{_layout_name(dims, True)} -> {_layout_name(dims, False)}: PyTorch pools channels-first",
-                          {"perm": _perm_to_first(dims)}))
+        steps.append(_layout_step("torch", "x", dims, to_last=False, reason="PyTorch pools channels-first"))
     pool = f"F.{kind}_pool{dims}d"
     symmetric = all(b == a for b, a in pads)
     padded = any(b or a for b, a in pads)
@@ -166,13 +164,8 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
             steps += _mask_steps("torch", pads, "zeros, which TensorFlow's SAME does not count")
             steps += _divide_steps(pool, kw)
     if code_last:
-        steps.append(Step("layout", f"y = y.permute{_perm_to_last(dims)}",
-                          f"back to {_layout_name(dims, True)}", {"perm": _perm_to_last(dims)}))
-
-    out_shape = None
-    if axes is not None:
-        o = tuple(a.out for a in axes)
-        out_shape = (n,) + o + (c,) if code_last else (n, c) + o
+        steps.append(_layout_step("torch", "y", dims, to_last=True))
+    out_shape = None if axes is None else _relayout((n, c) + tuple(a.out for a in axes), False, code_last)
     in_shape = None if input_shape is None else _relayout(tuple(input_shape), last, code_last)
     return Translation("torch", source, tuple(steps), "channels_last" if code_last else "channels_first",
                        in_shape, out_shape, mode == "SAME")
@@ -195,15 +188,13 @@ def _global_to_torch(kind, dims, code_last, n, c, spatial, keepdims, source):
     pool = f"F.adaptive_{kind.split('_')[1]}_pool{dims}d"
     steps = []
     if code_last:
-        steps.append(Step("layout", f"x = x.permute{_perm_to_first(dims)}",
-                          f"{_layout_name(dims, True)} -> {_layout_name(dims, False)}", {"perm": _perm_to_first(dims)}))
+        steps.append(_layout_step("torch", "x", dims, to_last=False))
     steps.append(Step("pool", f"y = {pool}(x, 1)", "one window covering the whole input",
                       {"function": pool, "output_size": 1}))
     if not keepdims:
         steps.append(Step("flatten", "y = y.flatten(1)", "(N, C), as Keras' keepdims=False", {}))
     elif code_last:
-        steps.append(Step("layout", f"y = y.permute{_perm_to_last(dims)}", f"back to {_layout_name(dims, True)}",
-                          {"perm": _perm_to_last(dims)}))
+        steps.append(_layout_step("torch", "y", dims, to_last=True))
     spatial = tuple(spatial) if spatial is not None else (None,) * dims
     in_shape = (n,) + spatial + (c,) if code_last else (n, c) + spatial
     if not keepdims:

@@ -14,8 +14,7 @@ import numpy as np
 from ..functional import _counts
 from ..geometry import _show, build_axes, to_tuple
 from .translation import (Step, Translation, _Raw, _call, _channels_last, _dims_from, _guard, _kind,
-                          _layout_name, _lit, _mask_steps, _perm_to_first, _perm_to_last, _relayout, _shape,
-                          _source_call, _tf_pad)
+                          _layout_step, _lit, _mask_steps, _relayout, _shape, _source_call, _tf_pad)
 
 
 def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -134,9 +133,7 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                   "the padding depends on the input size")
         steps.append(_guard(spatial, dims, code_last, reason))
     if not code_last:
-        steps.append(Step("layout", f"x = tf.transpose(x, {_perm_to_last(dims)})",
-                          f"{_layout_name(dims, False)} -> {_layout_name(dims, True)}: TensorFlow pools "
-                          "channels-last on CPU", {"perm": _perm_to_last(dims)}))
+        steps.append(_layout_step("tensorflow", "x", dims, to_last=True, reason="TensorFlow pools channels-last on CPU"))
     tf_pool = _tf_pool_expr(kind, dims, k, s, d, shortcut or "VALID")
     padded = shortcut is None and any(b or a for b, a in pads)
     if kind == "max":
@@ -180,13 +177,8 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                               f"divisor_override: sum / {divisor_override} instead of sum / {K}",
                               {"factor": (K, divisor_override)}))
     if not code_last:
-        steps.append(Step("layout", f"y = tf.transpose(y, {_perm_to_first(dims)})",
-                          f"back to {_layout_name(dims, False)}", {"perm": _perm_to_first(dims)}))
-
-    out_shape = None
-    if spatial is not None:
-        o = tuple(a.out for a in axes)
-        out_shape = (n,) + o + (c,) if code_last else (n, c) + o
+        steps.append(_layout_step("tensorflow", "y", dims, to_last=False))
+    out_shape = None if spatial is None else _relayout((n, c) + tuple(a.out for a in axes), False, code_last)
     in_shape = None if input_shape is None else _relayout(tuple(input_shape), False, code_last)
     return Translation("tensorflow", source, tuple(steps), "channels_last" if code_last else "channels_first",
                        in_shape, out_shape, size_specific)

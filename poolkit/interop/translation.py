@@ -255,6 +255,18 @@ def _layout_name(dims, last):
     return ("N" + _LETTERS[dims] + "C") if last else ("NC" + _LETTERS[dims])
 
 
+def _layout_step(framework, var, dims, to_last, reason=""):
+    """The statement that moves ``var`` to channels-last (``to_last``) or channels-first:
+    ``permute`` in PyTorch, ``tf.transpose`` in TensorFlow. The result ``y`` goes *back*."""
+    perm = _perm_to_last(dims) if to_last else _perm_to_first(dims)
+    code = f"{var} = {var}.permute{perm}" if framework == "torch" else f"{var} = tf.transpose({var}, {perm})"
+    if var == "y":
+        why = f"back to {_layout_name(dims, to_last)}"
+    else:
+        why = f"{_layout_name(dims, not to_last)} -> {_layout_name(dims, to_last)}" + (f": {reason}" if reason else "")
+    return Step("layout", code, why, {"perm": perm})
+
+
 def _relayout(shape, last, to_last):
     if last == to_last:
         return shape
