@@ -212,8 +212,9 @@ def _short(err, limit: int = 160) -> str:
 
 
 # ---------------------------------------------------------------- the kernel
-def _kernel_manager_class():
-    """A kernel manager that starts this Python's ipykernel, whatever kernels are registered."""
+def kernel_manager_class():
+    """A kernel manager class that starts this Python's ipykernel, whatever kernels are registered
+    (the grader's, and ``tools/run_notebooks.py``'s)."""
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -476,7 +477,7 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     deadline = time.monotonic() + notebook_timeout
-    client = Client(nb, kernel_manager_class=_kernel_manager_class(), kernel_name="python3", log=quiet,
+    client = Client(nb, kernel_manager_class=kernel_manager_class(), kernel_name="python3", log=quiet,
                     allow_errors=True, interrupt_on_timeout=True, record_timing=False,
                     error_on_timeout={"ename": TIMED_OUT, "evalue": "", "traceback": []},
                     timeout_func=lambda cell: max(1.0, min(timeout, deadline - time.monotonic())),

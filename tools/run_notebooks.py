@@ -40,30 +40,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
-import ipykernel.kernelspec  # noqa: E402
 import nbformat  # noqa: E402
-from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
-from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionError  # noqa: E402
+
+from poolkit.grading import kernel_manager_class  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_NAME = "python3"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
 TIMEOUT = 900  # seconds per cell
-
-
-class CurrentEnvKernelSpecs(KernelSpecManager):
-    """Always start the kernel with this interpreter, ignoring registered kernelspecs."""
-
-    def get_kernel_spec(self, kernel_name):
-        return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
-                                      **ipykernel.kernelspec.get_kernel_dict())
-
-
-class CurrentEnvKernelManager(AsyncKernelManager):
-    def _kernel_spec_manager_default(self):
-        return CurrentEnvKernelSpecs(data_dir=self.data_dir)
 
 
 def _path_rewriters() -> list[tuple[re.Pattern, str]]:
@@ -128,7 +114,7 @@ def run_notebook(path: Path, timeout: int = TIMEOUT, timings: bool = False) -> n
     kept = {} if timings else {i: c.outputs for i, c in enumerate(nb.cells) if _is_timing(c) and c.outputs}
     client = NotebookClient(
         nb,
-        kernel_manager_class=CurrentEnvKernelManager,
+        kernel_manager_class=kernel_manager_class(),
         kernel_name=KERNEL_NAME,
         # the kernel's own start-up chatter (not cell output) stays off the terminal
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
