@@ -7,7 +7,8 @@ in parallel. One submission is graded in four steps:
 1. **Read** the file (hashing it first; it is only ever read). An empty file, invalid
    JSON or something that is not a notebook gets that as its result, and zero.
 2. **Run** the notebook's code cells top to bottom, in cell order whatever order the
-   learner ran them in, in a fresh kernel started in a temporary folder (nbclient).
+   learner ran them in, in a fresh kernel started in a temporary folder (nbclient;
+   a kernel that dies before it first answers has run nothing, and is started again).
    A cell that raises is noted and the run goes on; a cell that runs past ``timeout``
    is interrupted, noted, and the run goes on; past ``notebook_timeout`` no further
    cell is started. Cells that only call ``check`` are skipped: step 3 does their work.
