@@ -133,7 +133,8 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                   "the padding depends on the input size")
         steps.append(_guard(spatial, dims, code_last, reason))
     if not code_last:
-        steps.append(_layout_step("tensorflow", "x", dims, to_last=True, reason="TensorFlow pools channels-last on CPU"))
+        steps.append(_layout_step("tensorflow", "x", dims, to_last=True,
+                                  reason="TensorFlow pools channels-last on CPU"))
     tf_pool = _tf_pool_expr(kind, dims, k, s, d, shortcut or "VALID")
     padded = shortcut is None and any(b or a for b, a in pads)
     if kind == "max":
