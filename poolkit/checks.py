@@ -16,6 +16,13 @@ is the same on every run: the hidden cases come from a fixed seed per exercise.
 Instructors grade with :func:`evaluate`, which returns a :class:`CheckResult`
 instead of printing, and list what can be graded with :func:`list_exercises`.
 
+A stub that still raises NotImplementedError on every case (or ``...`` passed in
+place of the function) gets a short "not written yet" report, never a pass.
+
+Thinking exercises are :class:`Prediction` s: the learner writes a predicted value
+(``predicted_shape = (1, 3, 4, 4)``) before running any code, and
+``check("id", predicted_shape)`` says right or wrong with a hint, never the answer.
+
 The exercises themselves are declared in :mod:`poolkit.exercises`, one module per
 chapter, each an :class:`Exercise` with a few :class:`Mistake` s::
 
@@ -48,7 +55,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 __all__ = ["check", "evaluate", "list_exercises", "get_exercise", "register", "EXERCISES",
-           "Exercise", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
+           "Exercise", "Prediction", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
            "ONE_TOO_FEW", "ONE_TOO_MANY"]
 
 EXERCISES: dict = {}
@@ -234,15 +241,98 @@ class Exercise:
             return False
 
 
-def register(exercise: Exercise) -> Exercise:
-    """Add ``exercise`` to :data:`EXERCISES` (ids are unique) and return it."""
+@dataclass
+class Prediction:
+    """A thinking exercise: the learner predicts a value before running any code.
+
+    The learner writes ``name = <their prediction>`` in place of ``name = ...`` and
+    runs ``check(id, name)``. The check says right or wrong (with ``hint``), never the
+    answer.
+
+    Attributes
+    ----------
+    id, title : str
+    chapter : int
+    name : str
+        The variable the learner assigns, e.g. ``"predicted_shape"``.
+    answer : number, tuple of numbers, bool or str
+        The right prediction.
+    rtol, atol : float
+        Tolerances for numbers (and each number of a tuple): a prediction ``v`` of
+        ``a`` is right when ``|v - a| <= atol + rtol * |a|``.
+    choices : sequence of str
+        For a multiple choice: the options; ``answer`` is one of them. Strings are
+        compared ignoring case and spaces.
+    hint : str
+        What to think about after a wrong prediction.
+    explanation : str
+        Shown after a right prediction (optional).
+    """
+
+    id: str
+    title: str
+    chapter: int
+    name: str
+    answer: Any
+    rtol: float = 0.0
+    atol: float = 0.0
+    choices: Sequence[str] = ()
+    hint: str = "Work it out on paper, step by step, then predict again."
+    explanation: str = ""
+
+    def __post_init__(self):
+        if self.choices and _normal(self.answer) not in {_normal(c) for c in self.choices}:
+            raise ValueError(f"Prediction {self.id!r}: answer={self.answer!r} must be one of choices={self.choices!r}")
+
+    def problem(self, value) -> Optional[str]:
+        """Why ``value`` cannot be compared with the answer (wrong kind, not one of the choices), or None."""
+        if isinstance(self.answer, str):
+            if not isinstance(value, str):
+                return f"Your prediction is {_describe(value)}; write it as a string, in quotes."
+            if self.choices and _normal(value) not in {_normal(c) for c in self.choices}:
+                return (f"Your prediction {value!r} is not one of the choices: "
+                        + ", ".join(repr(c) for c in self.choices) + ".")
+            return None
+        if isinstance(self.answer, (bool, np.bool_)):
+            return None if isinstance(value, (bool, np.bool_)) else \
+                f"Your prediction is {_describe(value)}; write True or False."
+        if isinstance(self.answer, tuple):
+            if not (isinstance(value, (tuple, list)) and all(_is_number(v) for v in value)):
+                return f"Your prediction is {_describe(value)}; write a tuple of numbers, like (2, 3)."
+            if len(value) != len(self.answer):
+                return (f"Your prediction has {len(value)} numbers; the question asks for "
+                        f"{len(self.answer)}.")
+            return None
+        return None if _is_number(value) else f"Your prediction is {_describe(value)}; write a number."
+
+    def right(self, value) -> bool:
+        """Is the (well-typed) prediction ``value`` right?"""
+        if isinstance(self.answer, str):
+            return _normal(value) == _normal(self.answer)
+        if isinstance(self.answer, (bool, np.bool_)):
+            return bool(value) == bool(self.answer)
+        pairs = zip(value, self.answer) if isinstance(self.answer, tuple) else [(value, self.answer)]
+        return all(abs(float(v) - float(a)) <= self.atol + self.rtol * abs(float(a)) for v, a in pairs)
+
+
+def _normal(text) -> str:
+    return "".join(str(text).split()).lower()
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def register(exercise):
+    """Add ``exercise`` (an :class:`Exercise` or a :class:`Prediction`) to :data:`EXERCISES`
+    (ids are unique) and return it."""
     if exercise.id in EXERCISES:
         raise ValueError(f"exercise id {exercise.id!r} is already registered")
     EXERCISES[exercise.id] = exercise
     return exercise
 
 
-def get_exercise(exercise_id: str) -> Exercise:
+def get_exercise(exercise_id: str):
     """The registered exercise, or a ValueError listing the valid ids."""
     try:
         return EXERCISES[exercise_id]
@@ -401,14 +491,19 @@ def _judge(ex: Exercise, case: Case, fn):
 
 
 def evaluate(exercise_id: str, fn) -> CheckResult:
-    """Grade ``fn`` on every case of the exercise, without printing.
+    """Grade ``fn`` on every case of the exercise (a :class:`Prediction`: the predicted value
+    ``fn``), without printing.
 
     Runs all cases (the learner's code never raises out of here), and describes the
     smallest failing one. Raises ValueError only for an unknown ``exercise_id``.
     """
     ex = get_exercise(exercise_id)
+    if isinstance(ex, Prediction):
+        return _evaluate_prediction(ex, fn)
     cases = ex.all_cases()
     n = len(cases)
+    if fn is Ellipsis:
+        return _not_written(ex, n, f"Pass your function {ex.name} in place of the ....")
     if not callable(fn):
         failure = (f"check({exercise_id!r}, ...) needs your function itself, but got {_describe(fn)}. "
                    f"Pass the function without calling it: check({exercise_id!r}, {ex.name}).")
@@ -421,6 +516,9 @@ def evaluate(exercise_id: str, fn) -> CheckResult:
             first = first or (case, outcome)
             if outcome[2] is not None:
                 wrong_answers.append(outcome[2])
+    if n_failed == n and _all_unwritten(ex, cases, fn):
+        return _not_written(ex, n, f"Replace `raise NotImplementedError` in {ex.name} with your "
+                                   "code, then run this check again.")
     if first is None:
         n_visible = sum(c.visible for c in cases)
         message = (f"\u2705 {ex.id}: passed all {n} cases ({n_visible} from the exercise, "
@@ -436,9 +534,47 @@ def evaluate(exercise_id: str, fn) -> CheckResult:
     return CheckResult(ex.id, False, n - n_failed, n, failure, hint, message)
 
 
-def check(exercise_id: str, fn) -> None:
-    """Grade ``fn`` on the exercise ``exercise_id`` and print the report (see module docstring)."""
-    print(evaluate(exercise_id, fn).message)
+def _all_unwritten(ex: Exercise, cases, fn) -> bool:
+    """Does ``fn`` raise NotImplementedError on every case (an untouched stub)?"""
+    for case in cases:
+        error = _call(fn, case.args)[1]
+        if not isinstance(error, NotImplementedError):
+            return False
+    return True
+
+
+NOT_WRITTEN = "\U0001f4dd"  # the mark of a report on an exercise not attempted yet
+
+
+def _not_written(ex, n, what: str) -> CheckResult:
+    failure = f"not written yet. {what}"
+    message = _wrap(f"{NOT_WRITTEN} {ex.id}: {failure}", indent="   ")
+    return CheckResult(ex.id, False, 0, n, failure, None, message)
+
+
+def _evaluate_prediction(ex: "Prediction", value) -> CheckResult:
+    if value is Ellipsis:
+        return _not_written(ex, 1, f"Replace ... in `{ex.name} = ...` with your prediction, then "
+                                   "run this check again.")
+    problem = ex.problem(value)
+    if problem is None and ex.right(value):
+        message = f"\u2705 {ex.id}: your prediction is right."
+        if ex.explanation:
+            message += "\n" + _wrap(ex.explanation)
+        return CheckResult(ex.id, True, 1, 1, None, None, message)
+    failure = problem or f"Your prediction {_value(value)} is not right."
+    message = "\n".join([_wrap(f"\u274c {ex.id}: {failure}", indent="   "),
+                         _wrap("Hint: " + ex.hint, indent="      ")])
+    return CheckResult(ex.id, False, 0, 1, failure, ex.hint, message)
+
+
+def check(exercise_id: str, answer) -> None:
+    """Grade ``answer`` on the exercise ``exercise_id`` and print the report (see module docstring).
+
+    ``answer`` is the learner's function for an :class:`Exercise`, their predicted value for a
+    :class:`Prediction`; ``...`` (or a stub that raises NotImplementedError) is "not written yet".
+    """
+    print(evaluate(exercise_id, answer).message)
 
 
 # ---------------------------------------------------------------- showing values

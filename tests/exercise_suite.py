@@ -25,6 +25,12 @@ from poolkit.checks import check, evaluate, get_exercise, list_exercises
 N_CASES, N_VISIBLE = 40, 4
 
 
+def _same_args(a, b):
+    return len(a) == len(b) and all(
+        np.array_equal(x, y) if isinstance(x, np.ndarray) or isinstance(y, np.ndarray) else x == y
+        for x, y in zip(a, b))
+
+
 def exercise_tests(ids, solutions, wrong, agrees, chapters):
     """The test functions for the exercises ``ids`` of ``chapters``, by name."""
 
@@ -62,17 +68,31 @@ def exercise_tests(ids, solutions, wrong, agrees, chapters):
             assert right(solutions[eid], case), case
 
     @pytest.mark.parametrize("eid", ids)
-    def test_stub_fails_without_traceback(eid):
+    def test_stub_is_not_written_yet(eid):
         def stub(*args):
             raise NotImplementedError("write your solution here")
 
         result = evaluate(eid, stub)
         assert not result.passed and result.n_passed == 0 and result.n_cases == N_CASES
-        assert result.message.startswith(f"\u274c {eid}: failed {N_CASES} of {N_CASES} cases.\n")
-        assert f"Smallest failing case: case 1 of {N_CASES}" in result.message
-        assert "Your function raised NotImplementedError: write your solution here" in result.message
-        assert "in stub, line" in result.message
-        assert "NotImplementedError" in result.hint and "Traceback" not in result.message
+        assert result.message.startswith(f"\U0001f4dd {eid}: not written yet. Replace `raise")
+        assert get_exercise(eid).name in result.message and "Traceback" not in result.message
+        assert evaluate(eid, ...).message.startswith(f"\U0001f4dd {eid}: not written yet.")
+
+    @pytest.mark.parametrize("eid", ids)
+    def test_a_stub_that_raises_only_sometimes_is_graded(eid):
+        """Only a function that raises NotImplementedError on every case is "not written yet"."""
+        reference = get_exercise(eid).reference
+        smallest = get_exercise(eid).all_cases()[0].args
+
+        def partial(*args):
+            if _same_args(args, smallest):
+                raise NotImplementedError("not this one")
+            return reference(*args)
+
+        result = evaluate(eid, partial)
+        assert not result.passed and result.n_passed == N_CASES - 1
+        assert "Your function raised NotImplementedError: not this one" in result.message
+        assert "in partial, line" in result.message
 
     @pytest.mark.parametrize("eid, fn, words", wrong, ids=[f"{w[0]}-{w[2]}" for w in wrong])
     def test_wrong_solution_gets_smallest_case_and_hint(eid, fn, words):

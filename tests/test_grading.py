@@ -481,8 +481,7 @@ def test_stubs_get_zero_with_the_stub_hint(graded):
         assert result["status"] == "ok" and result["total"] == 0, show(result)
         assert result["notes"] == [], show(result)  # the student edition runs without errors
         for e in result["exercises"]:
-            assert "raised NotImplementedError" in e["message"]
-            assert "Replace the line that raises NotImplementedError" in e["message"]
+            assert "not written yet. Replace `raise NotImplementedError`" in e["message"]
 
 
 def test_wrong_answers_get_partial_marks_and_the_learners_feedback(graded, tmp_path):
