@@ -29,6 +29,7 @@ than the tolerance (outputs huge next to the step), it refuses rather than guess
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
@@ -105,7 +106,7 @@ class GradcheckResult:
             return f"gradcheck passed: x is empty, so {self.name} has nothing to disagree about."
         if self.status == "passed":
             text = (f"gradcheck passed: {self.name} agrees with central differences on all {self.size} elements "
-                    f"of x (worst relative error {self.worst_rel_error:.2g} at {where}; {tol}).")
+                    f"of x (worst relative error {_bound(self.worst_rel_error)} at {where}; {tol}).")
         else:
             text = (f"gradcheck FAILED: {self.name} disagrees with central differences at {self.failures} of "
                     f"{self.size} elements of x; worst at {where}: analytic {self.analytic_at_worst:.6g}, numeric "
@@ -276,3 +277,14 @@ def _kink_reason(count, index, slopes, output, eps):
             "two taps of a window within eps of the extreme. At a 4-way tie every element gets 0.5 (2 in all), "
             "while every valid gradient gives the window's elements 1 in all, so no backward pass could agree. "
             "Break the ties (add small noise to x) or call gradcheck with ties='perturb'.")
+
+
+def _bound(error: float) -> str:
+    """``error`` as the power of ten above it ("below 1e-07"), or "0".
+
+    The digits of a relative error near rounding level depend on the machine's BLAS and
+    vector units; the power of ten above it is what the reader needs, and stays put.
+    """
+    if error == 0:
+        return "0"
+    return f"below 1e{math.ceil(math.log10(error)):03d}"

@@ -66,12 +66,38 @@ from pathlib import Path
 
 import nbformat
 
-SETUP_CELL = """\
-# On Colab, install poolkit (it does nothing anywhere else).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def published_location(root: Path = ROOT) -> tuple:
+    """The book's repository URL (``_config.yml``, ``repository.url``: the one setting to
+    change when publishing elsewhere) and poolkit's version (``pyproject.toml``)."""
+    import tomllib
+
+    import yaml
+
+    url = yaml.safe_load((root / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    version = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    return url, version
+
+
+def setup_cell(root: Path = ROOT) -> str:
+    """The first code cell of every chapter, built from :func:`published_location`."""
+    url, version = published_location(root)
+    return f"""\
+# Set-up, hidden on the website: keep TensorFlow's start-up logs out of the
+# outputs and, on Colab only, install poolkit at this book's version.
+import os
 import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 if "google.colab" in sys.modules:
-    %pip install -q "poolkit[viz] @ git+https://github.com/pooling-course/pooling-from-loops-to-kernels"
+    %pip install -q "poolkit[viz] @ git+{url}@v{version}"
 """
+
+
+SETUP_CELL = setup_cell()
 SETUP_TAG = "remove-cell"
 
 TF_NOISE = [
