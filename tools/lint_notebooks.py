@@ -205,7 +205,9 @@ def lint_notebook(nb, path: str = "<notebook>") -> list[Problem]:
 
     # first-cell
     first = cells[0] if cells else None
-    if first is None or first.get("cell_type") != "markdown" or not re.match(r"# \S", _source(first).lstrip()):
+    # an optional label line, (ch-slug)=, may come before the title (COMMON.md: chapter references)
+    if first is None or first.get("cell_type") != "markdown" or not re.match(
+            r"(?:\([\w-]+\)=[ \t]*\n)?# \S", _source(first).lstrip()):
         add(0 if cells else None, None, "first-cell",
             "the first cell must be a markdown cell starting with the chapter title, '# Title'")
 
