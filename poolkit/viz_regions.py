@@ -18,10 +18,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .regions import roi_align_samples, roi_pool_bins
+from .viz import _show_in_notebooks
 
 __all__ = ["roi_bins", "pyramid", "curves"]
 
 PAGE_WIDTH = 7.0
+
+
+def _figure(figsize) -> Figure:
+    _show_in_notebooks()   # a bare Figure displays as an image, as poolkit.viz's do
+    return Figure(figsize=figsize)
+
+
 BIN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
 
 
@@ -55,7 +63,7 @@ def roi_bins(map_size, box, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     roi = [0.0] + [float(v) for v in box]
     hs, he, ws, we = roi_pool_bins(roi, output_size, spatial_scale, h, w)
     ys, xs, _ = roi_align_samples(roi, output_size, spatial_scale, sampling_ratio, aligned)
-    fig = Figure(figsize=(PAGE_WIDTH, PAGE_WIDTH * h / (2 * w + 2)))
+    fig = _figure((PAGE_WIDTH, PAGE_WIDTH * h / (2 * w + 2)))
     left, right = fig.subplots(1, 2)
     _pixel_grid(left, h, w, "RoIPool: rounded to whole pixels")
     _pixel_grid(right, h, w, "RoIAlign: exact bins, bilinear samples")
@@ -97,7 +105,7 @@ def pyramid(map_size, levels=(1, 2, 4)):
     """
     h, w = map_size
     levels = [lv if isinstance(lv, tuple) else (lv, lv) for lv in levels]
-    fig = Figure(figsize=(PAGE_WIDTH, PAGE_WIDTH / len(levels) * h / w + 0.5))
+    fig = _figure((PAGE_WIDTH, PAGE_WIDTH / len(levels) * h / w + 0.5))
     axes = np.atleast_1d(fig.subplots(1, len(levels)))
     data = {}
     for ax, (nh, nw) in zip(axes, levels):
@@ -121,7 +129,7 @@ def curves(x, lines: Mapping[str, Sequence[float]], xlabel, ylabel, levels: Mapp
            logx=False):
     """A line plot: ``lines`` (label -> values over ``x``), dashed horizontal ``levels`` (label -> value).
     ``fig.poolkit_data`` holds ``x``, ``lines`` and ``levels``."""
-    fig = Figure(figsize=(PAGE_WIDTH * 0.75, 2.8))
+    fig = _figure((PAGE_WIDTH * 0.75, 2.8))
     ax = fig.subplots()
     for label, values in lines.items():
         ax.plot(x, values, marker="o", ms=3, label=label)
