@@ -22,8 +22,16 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["softmax_pool2d", "softmax_pool2d_backward", "gem_pool2d", "gem_pool2d_backward",
-           "gem_pool2d_backward_p", "stochastic_pool2d", "maxout", "maxout_backward"]
+__all__ = [
+    "gem_pool2d",
+    "gem_pool2d_backward",
+    "gem_pool2d_backward_p",
+    "maxout",
+    "maxout_backward",
+    "softmax_pool2d",
+    "softmax_pool2d_backward",
+    "stochastic_pool2d",
+]
 
 
 # ---------------------------------------------------------------- argument checks

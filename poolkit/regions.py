@@ -25,8 +25,16 @@ import numpy as np
 from . import backward as _backward
 from . import functional as _functional
 
-__all__ = ["roi_pool", "roi_pool_backward", "roi_align", "roi_align_backward",
-           "spatial_pyramid_pool", "spatial_pyramid_pool_backward", "max_over_time", "max_over_time_backward"]
+__all__ = [
+    "max_over_time",
+    "max_over_time_backward",
+    "roi_align",
+    "roi_align_backward",
+    "roi_pool",
+    "roi_pool_backward",
+    "spatial_pyramid_pool",
+    "spatial_pyramid_pool_backward",
+]
 
 FLT_MAX = float(np.finfo(np.float32).max)
 """RoIPool's starting maximum, ``-FLT_MAX`` (the kernel's constant, whatever the dtype)."""
@@ -110,7 +118,7 @@ def rois_from_boxes(boxes, batch_size):
 def _numbers(a, name):
     try:
         a = np.asarray(a)
-    except Exception as e:  # ragged lists
+    except ValueError as e:  # ragged lists
         raise TypeError(f"{name} must be an array of numbers ({e})") from None
     if a.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of numbers, got dtype {a.dtype}")
@@ -194,7 +202,7 @@ def roi_pool(x, boxes, output_size, spatial_scale=1.0, return_indices=False):
     if not isinstance(return_indices, (bool, np.bool_)):
         raise TypeError(f"return_indices={return_indices!r} must be True or False")
     rois = rois_from_boxes(boxes, x.shape[0])
-    n, c, h, w = x.shape
+    _, c, h, w = x.shape
     y = np.zeros((len(rois), c, oh, ow), dtype=x.dtype)
     idx = np.full((len(rois), c, oh, ow), -1, dtype=np.int64)
     for k, roi in enumerate(rois):
@@ -260,8 +268,8 @@ def roi_align_samples(roi, output_size, spatial_scale=1.0, sampling_ratio=-1, al
     if not aligned:
         roi_w, roi_h = max(roi_w, t(1.0)), max(roi_h, t(1.0))
     bin_h, bin_w = roi_h / t(oh), roi_w / t(ow)
-    grid_h = sampling_ratio if sampling_ratio > 0 else int(math.ceil(roi_h / t(oh)))
-    grid_w = sampling_ratio if sampling_ratio > 0 else int(math.ceil(roi_w / t(ow)))
+    grid_h = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_h / t(oh))
+    grid_w = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_w / t(ow))
 
     def points(start, n, size, grid):
         p = np.arange(n, dtype=dtype)[:, None]

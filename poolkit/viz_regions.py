@@ -11,7 +11,7 @@ when both are integers.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -20,7 +20,7 @@ from matplotlib.patches import Rectangle
 from .regions import roi_align_samples, roi_pool_bins
 from .viz import _show_in_notebooks
 
-__all__ = ["roi_bins", "pyramid", "curves"]
+__all__ = ["curves", "pyramid", "roi_bins"]
 
 PAGE_WIDTH = 7.0
 
@@ -125,7 +125,7 @@ def pyramid(map_size, levels=(1, 2, 4)):
     return fig
 
 
-def curves(x, lines: Mapping[str, Sequence[float]], xlabel, ylabel, levels: Mapping[str, float] = None,
+def curves(x, lines: Mapping[str, Sequence[float]], xlabel, ylabel, levels: Mapping[str, float] | None = None,
            logx=False):
     """A line plot: ``lines`` (label -> values over ``x``), dashed horizontal ``levels`` (label -> value).
     ``fig.poolkit_data`` holds ``x``, ``lines`` and ``levels``."""

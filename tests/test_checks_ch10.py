@@ -5,8 +5,8 @@ their mistake deserves, and the prediction says right or wrong without the answe
 import math
 
 import numpy as np
-
 from exercise_suite import exercise_tests
+
 from poolkit.checks import check, evaluate, get_exercise, list_exercises
 
 IDS = ["roi_bin", "spp_length", "masked_max"]

@@ -2,16 +2,26 @@
 against PyTorch (forward and autograd), TensorFlow's depth-wise max_pool, their limits, and
 gradcheck."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import tf, torch
 
 import poolkit
-from oracles import tf, torch
 from poolkit import gradcheck
-from poolkit.learned import (gem_pool2d, gem_pool2d_backward, gem_pool2d_backward_p, maxout, maxout_backward,
-                             softmax_pool2d, softmax_pool2d_backward, stochastic_pool2d)
+from poolkit.learned import (
+    gem_pool2d,
+    gem_pool2d_backward,
+    gem_pool2d_backward_p,
+    maxout,
+    maxout_backward,
+    softmax_pool2d,
+    softmax_pool2d_backward,
+    stochastic_pool2d,
+)
 
 
 # ---------------------------------------------------------------- softmax pooling
@@ -52,7 +62,7 @@ def test_softmax_pool_limits():
     assert np.array_equal(softmax_pool2d(x, 3, 2, 1, beta=-1e6), poolkit.min_pool2d(x, 3, 2, 1))
     # between the two ends, y grows with beta
     ys = [softmax_pool2d(x, 2, beta=b) for b in (0.0, 0.5, 1.0, 4.0, 16.0)]
-    assert all((a <= b + 1e-12).all() for a, b in zip(ys, ys[1:]))
+    assert all((a <= b + 1e-12).all() for a, b in itertools.pairwise(ys))
 
 
 def test_softmax_pool_ties_and_gradcheck():
@@ -126,7 +136,7 @@ def test_maxout_matches_torch_and_tensorflows_depth_pooling():
     assert np.array_equal(maxout(nhwc, 3, axis=-1), np.moveaxis(y, 1, -1).astype(np.float32))
     try:
         depth = tf().nn.max_pool(nhwc, ksize=[1, 1, 1, 3], strides=[1, 1, 1, 3], padding="VALID").numpy()
-    except Exception as e:  # depth-wise pooling runs only on some builds; the reshape is the fallback
+    except Exception as e:  # noqa: BLE001  depth-wise pooling runs only on some builds; the reshape is the fallback
         pytest.skip(f"TensorFlow's depth-wise max_pool does not run here: {type(e).__name__}")
     assert np.array_equal(maxout(nhwc, 3, axis=-1), depth)
 

@@ -62,7 +62,7 @@ register(Exercise(
 
 # ---------------------------------------------------------------- spp_length
 def _random_levels(rng):
-    levels = sorted(set(randint(rng, 1, 6) for _ in range(randint(rng, 1, 4))))
+    levels = sorted({randint(rng, 1, 6) for _ in range(randint(rng, 1, 4))})
     return randint(rng, 1, 512), tuple(levels)
 
 
