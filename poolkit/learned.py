@@ -31,6 +31,7 @@ __all__ = [
     "softmax_pool2d",
     "softmax_pool2d_backward",
     "stochastic_pool2d",
+    "stochastic_pool2d_backward",
 ]
 
 
@@ -206,6 +207,26 @@ def gem_pool2d_backward_p(grad_output, x, p=3.0, eps=1e-6):
 
 
 # ---------------------------------------------------------------- stochastic pooling
+def _stochastic_parts(x, kernel_size, stride, training, rng, fname):
+    x = _planes(x, fname)
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training={training!r} must be True or False")
+    if not (rng is None or _is_int(rng) or isinstance(rng, np.random.Generator)):
+        raise TypeError(f"rng={rng!r} must be None, an int seed or a numpy.random.Generator")
+    if np.isnan(x).any() or (x < 0).any():
+        raise ValueError(f"{fname}: x must be non-negative (activations after a ReLU): the probabilities are "
+                         f"x / sum(x); it holds {'NaN' if np.isnan(x).any() else 'negative values'}")
+    k, s, _, out = _geometry(x, kernel_size, stride, 0, fname)
+    w = _windows(x.astype(np.float64), k, s, out).reshape(x.shape[:-2] + out + (-1,))
+    total = w.sum(axis=-1, keepdims=True)
+    q = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    pick = None
+    if training:
+        u = np.random.default_rng(rng).random(total.shape)
+        pick = np.argmax(np.cumsum(q, axis=-1) > u, axis=-1)[..., None]   # the first i with q_0 + ... + q_i > u
+    return x, k, s, out, w, total, q, pick
+
+
 def stochastic_pool2d(x, kernel_size, stride=None, training=True, rng=None):
     """Stochastic pooling (Zeiler & Fergus, 2013) over windows of non-negative activations.
 
@@ -220,24 +241,32 @@ def stochastic_pool2d(x, kernel_size, stride=None, training=True, rng=None):
 
     Returns (N, C, oh, ow) (or (C, oh, ow)), x's dtype, ``oh = (H - kh) // sh + 1``.
     """
-    fname = "stochastic_pool2d"
-    x = _planes(x, fname)
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training={training!r} must be True or False")
-    if not (rng is None or _is_int(rng) or isinstance(rng, np.random.Generator)):
-        raise TypeError(f"rng={rng!r} must be None, an int seed or a numpy.random.Generator")
-    if np.isnan(x).any() or (x < 0).any():
-        raise ValueError(f"{fname}: x must be non-negative (activations after a ReLU): the probabilities are "
-                         f"x / sum(x); it holds {'NaN' if np.isnan(x).any() else 'negative values'}")
-    k, s, _, out = _geometry(x, kernel_size, stride, 0, fname)
-    w = _windows(x.astype(np.float64), k, s, out).reshape(x.shape[:-2] + out + (-1,))
-    total = w.sum(axis=-1, keepdims=True)
-    q = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    x, _, _, _, w, _, q, pick = _stochastic_parts(x, kernel_size, stride, training, rng, "stochastic_pool2d")
     if not training:
         return (q * w).sum(axis=-1).astype(x.dtype)
-    u = np.random.default_rng(rng).random(total.shape)
-    pick = np.argmax(np.cumsum(q, axis=-1) > u, axis=-1)[..., None]   # the first i with q_0 + ... + q_i > u
     return np.take_along_axis(w, pick, axis=-1)[..., 0].astype(x.dtype)
+
+
+def stochastic_pool2d_backward(grad_output, x, kernel_size, stride=None, training=True, rng=None):
+    """Gradient of :func:`stochastic_pool2d`, shaped and typed like ``x``.
+
+    Training: each output's gradient goes to the element it picked (the pick held
+    fixed), so pass the same ``rng`` as the forward pass: the same int seed, or a copy
+    of the Generator as it was before the forward pass drew from it. Evaluation:
+    ``y = sum x_i^2 / S`` with ``S = sum x_j``, so ``dy/dx_j = (2 x_j - y) / S``
+    (0 for a window of zeros).
+    """
+    fname = "stochastic_pool2d_backward"
+    x, k, s, out, w, total, q, pick = _stochastic_parts(x, kernel_size, stride, training, rng, fname)
+    g = _grad(grad_output, w.shape[:-1], fname)
+    if training:
+        local = np.zeros(w.shape)
+        np.put_along_axis(local, pick, 1.0, axis=-1)
+    else:
+        y = (q * w).sum(axis=-1, keepdims=True)
+        local = np.divide(2 * w - y, total, out=np.zeros_like(w), where=total > 0)
+    windows = (g[..., None] * local).reshape(w.shape[:-1] + k)
+    return _scatter(windows, x.shape, k, s, out).astype(x.dtype)
 
 
 # ---------------------------------------------------------------- maxout

@@ -21,6 +21,7 @@ from poolkit.learned import (
     softmax_pool2d,
     softmax_pool2d_backward,
     stochastic_pool2d,
+    stochastic_pool2d_backward,
 )
 
 
@@ -121,6 +122,26 @@ def test_stochastic_pool_is_seeded_and_picks_by_activation():
     assert stochastic_pool2d(x, 3, 2, rng=0).shape == (2, 3, 2, 2)
 
 
+def test_stochastic_pool_backward():
+    t = torch()
+    x = np.abs(np.random.default_rng(5).normal(size=(2, 2, 6, 4))) + 0.05
+    # evaluation: the expectation sum x^2 / sum x, differentiated by autograd
+    xt = t.tensor(x, requires_grad=True)
+    windows = xt.unfold(2, 3, 3).unfold(3, 2, 2).reshape(2, 2, 2, 2, 6)
+    want = (windows ** 2).sum(-1) / windows.sum(-1)
+    assert np.allclose(stochastic_pool2d(x, (3, 2), training=False), want.detach().numpy(), rtol=1e-12)
+    g = np.random.default_rng(6).normal(size=want.shape)
+    want.backward(t.tensor(g))
+    assert np.allclose(stochastic_pool2d_backward(g, x, (3, 2), training=False), xt.grad.numpy(), rtol=1e-10)
+    # training: the gradient goes to the pick, reproduced by the same seed
+    y = stochastic_pool2d(x, 2, rng=3)
+    dx = stochastic_pool2d_backward(np.ones_like(y), x, 2, rng=3)
+    assert dx.sum() == y.size and np.array_equal(np.sort(x[dx == 1]), np.sort(y.ravel()))
+    for training in (True, False):
+        assert gradcheck(stochastic_pool2d, x, 2, None, training, 3, backward=stochastic_pool2d_backward)
+    assert not stochastic_pool2d_backward(np.ones((1, 1, 1)), np.zeros((1, 2, 2)), 2, training=False).any()
+
+
 # ---------------------------------------------------------------- maxout
 def test_maxout_matches_torch_and_tensorflows_depth_pooling():
     t = torch()
@@ -181,3 +202,10 @@ def test_errors_name_the_parameter_and_the_rule(call, error, words):
     with pytest.raises(error) as info:
         call()
     assert words in str(info.value)
+
+
+def test_exported_from_poolkit():
+    for name in poolkit.learned.__all__ + poolkit.regions.__all__:
+        assert getattr(poolkit, name) is getattr(poolkit.learned if name in poolkit.learned.__all__ else
+                                                 poolkit.regions, name)
+        assert name in poolkit.__all__
