@@ -279,6 +279,36 @@ def roi_align_samples(roi, output_size, spatial_scale=1.0, sampling_ratio=-1, al
     return points(y1, oh, bin_h, grid_h), points(x1, ow, bin_w, grid_w), max(grid_h * grid_w, 1)
 
 
+def _axis(coords, size):
+    """Per sample along one axis: the two pixels read, the weight of the second, and whether the
+    sample is inside ``[-1, size]`` (the kernel's rules, in the coordinates' dtype)."""
+    t = coords.dtype.type
+    inside = (coords >= t(-1.0)) & (coords <= t(size))
+    c = np.where(coords <= 0, t(0.0), coords)
+    low = np.floor(c).astype(np.int64)
+    edge = low >= size - 1
+    low = np.where(edge, size - 1, low)
+    high = np.where(edge, size - 1, low + 1)
+    c = np.where(edge, low.astype(coords.dtype), c)
+    return low, high, (c - low.astype(coords.dtype)).astype(np.float64), inside
+
+
+def _align_gather(planes, ys, xs, count):
+    """RoIAlign of ``planes`` (C, H, W) the kernel's way: each sample reads its four pixels, even
+    those of weight 0, and a sample outside the map reads pixel (0, 0) with weight 0. Used where
+    a plane holds inf or NaN, which ``0 * value`` spreads exactly as the kernel's sums do."""
+    yl, yh, ly, iny = (a[:, :, None, None] for a in _axis(ys, planes.shape[1]))
+    xl, xh, lx, inx = (a[None, None, :, :] for a in _axis(xs, planes.shape[2]))
+    inside = iny & inx
+    yl, yh, xl, xh = (np.where(inside, i, 0) for i in (yl, yh, xl, xh))
+    ly, lx = np.where(inside, ly, 0.0), np.where(inside, lx, 0.0)
+    hy, hx = np.where(inside, 1.0 - ly, 0.0), np.where(inside, 1.0 - lx, 0.0)
+    p = planes.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        v = hy * hx * p[:, yl, xl] + hy * lx * p[:, yl, xh] + ly * hx * p[:, yh, xl] + ly * lx * p[:, yh, xh]
+    return v.sum(axis=(2, 4)) / count   # (C, oh, gh, ow, gw) -> (C, oh, ow)
+
+
 def bilinear_weights(coords, size):
     """The (n, size) matrix of bilinear weights of RoIAlign's samples along one axis.
 
@@ -290,16 +320,8 @@ def bilinear_weights(coords, size):
     weights ``1 - (c - low)`` and ``c - low``. A sample exactly on a pixel (an integer
     ``c``) reads that pixel only (weight 0 on its neighbour).
     """
-    t = coords.dtype.type
     n, grid = coords.shape
-    inside = (coords >= t(-1.0)) & (coords <= t(size))
-    c = np.where(coords <= 0, t(0.0), coords)
-    low = np.floor(c).astype(np.int64)
-    edge = low >= size - 1
-    low = np.where(edge, size - 1, low)
-    high = np.where(edge, size - 1, low + 1)
-    c = np.where(edge, low.astype(coords.dtype), c)
-    frac = (c - low.astype(coords.dtype)).astype(np.float64)
+    low, high, frac, inside = _axis(coords, size)
     weights = np.zeros((n, size))
     rows = np.repeat(np.arange(n), grid)
     np.add.at(weights, (rows, low.ravel()), np.where(inside, 1.0 - frac, 0.0).ravel())
@@ -355,13 +377,20 @@ def roi_align(x, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, align
     Along each axis the weights do not depend on the other axis, so this function
     computes every box as two matrix products, ``Wy @ x[b, c] @ Wx.T / count``: the
     same sums as the kernel's loop, added in another order (float32 results agree to
-    rounding).
+    rounding). Where an image holds inf or NaN, a product would spread it to every bin
+    (``0 * inf``), so there each sample reads its four pixels as the kernel does: a NaN
+    reaches the bins whose samples read it, even with weight 0.
     """
     x, rois, size, scale = _align_args(x, boxes, output_size, spatial_scale, sampling_ratio, aligned, "roi_align")
     y = np.zeros((len(rois), x.shape[1]) + size, dtype=np.float64)
+    finite = [bool(np.isfinite(plane).all()) for plane in x]
     for k, roi in enumerate(rois):
-        wy, wx, count = _align_matrices(roi, size, scale, sampling_ratio, aligned, x)
-        y[k] = wy @ x[int(roi[0])].astype(np.float64) @ wx.T / count
+        if finite[int(roi[0])]:
+            wy, wx, count = _align_matrices(roi, size, scale, sampling_ratio, aligned, x)
+            y[k] = wy @ x[int(roi[0])].astype(np.float64) @ wx.T / count
+        else:
+            ys, xs, count = roi_align_samples(roi, size, scale, sampling_ratio, bool(aligned), x.dtype)
+            y[k] = _align_gather(x[int(roi[0])], ys, xs, count)
     return y.astype(x.dtype)
 
 

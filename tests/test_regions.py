@@ -68,7 +68,7 @@ def _roi_pool_loop(x, rois, oh, ow, scale):
 def _bilinear(plane, y, x):
     h, w = plane.shape
     if not (-1.0 <= y <= h and -1.0 <= x <= w):
-        return 0.0
+        return 0.0 * plane[0, 0]              # the kernel reads pixel 0 with weight 0
     y, x = max(y, 0), max(x, 0)
     yl, xl = int(y), int(x)
     if yl >= h - 1:
@@ -242,6 +242,23 @@ def test_roi_align_on_the_grid_of_pixels_and_its_edges():
 def test_roi_align_gradcheck(aligned, sampling_ratio):
     x, rois = _random_case(7, h=5, w=6, k=4)
     assert gradcheck(roi_align, x, rois, (2, 3), 0.5, sampling_ratio, aligned, backward=roi_align_backward)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # 0 * inf, in the loop
+def test_roi_align_non_finite_values_reach_the_bins_that_read_them():
+    x, rois = _random_case(13, h=6, w=7, k=4)
+    x[0, 0, 3, 4] = np.nan
+    x[0, 1, 0, 0] = np.inf                  # pixel (0, 0): read, with weight 0, by samples off the map
+    x[1, 0, 5, 6] = -np.inf
+    rois = np.concatenate([rois, [[0, 0, 0, 4, 4], [0, -3, -3, 2, 2], [1, 3, 3, 7, 7], [0, 4, 3, 4, 3]]])
+    for aligned in (False, True):
+        for sr in (-1, 1, 2):
+            y = roi_align(x, rois, (2, 3), 1.0, sr, aligned)
+            want = _roi_align_loop(x, rois, 2, 3, 1.0, sr, aligned)
+            assert np.array_equal(np.isnan(y), np.isnan(want)) and np.array_equal(np.isinf(y), np.isinf(want))
+            fin = np.isfinite(want)
+            assert np.allclose(y[fin], want[fin], rtol=1e-12, atol=1e-12)
+            assert fin.any() and not fin.all()
 
 
 def test_roi_align_backward_is_the_transpose():
