@@ -15,7 +15,9 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.backward`: their gradients, ``max_pool2d_backward(grad_output, x, ...)`` etc.;
 - :mod:`poolkit.layers`: ``MaxPool2d``, ``AvgPool2d``, ... with ``forward`` and ``backward``;
 - :mod:`poolkit.gradcheck`: checking a backward pass against central differences;
-- :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly.
+- :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly;
+- :mod:`poolkit.regions`, :mod:`poolkit.learned`: RoI pooling, RoIAlign, pyramids, max over time;
+  softmax, GeM, stochastic pooling and maxout (chapter 10).
 """
 
 from . import geometry, im2col, naive, reduction, separable, windows
@@ -30,8 +32,12 @@ from .backward import __all__ as _backward_all
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers_all
 from .gradcheck import GradcheckResult, gradcheck
+from . import learned, regions
+from .learned import *  # noqa: F401,F403
+from .regions import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 __all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "geometry", "naive", "im2col",
                                    "windows", "separable", "reduction"]
 __all__ += list(_backward_all) + list(_layers_all) + ["backward", "layers", "gradcheck", "GradcheckResult"]
+__all__ += list(learned.__all__) + list(regions.__all__) + ["learned", "regions"]
