@@ -27,7 +27,7 @@ from .antialias import binomial_filter
 
 __all__ = ["CANVAS", "DIGIT", "DOWNSAMPLING", "load_canvas_digits", "place", "slide_positions",
            "shift_consistency", "make_net", "BlurPool2d", "PoolkitMaxPool2d", "count_params",
-           "count_macs", "set_determinism", "train", "predict", "accuracy", "accuracy_by_shift",
+           "count_macs", "set_determinism", "train", "recompute_batchnorm", "predict", "accuracy", "accuracy_by_shift",
            "run_seed"]
 
 CANVAS = 16
@@ -259,6 +259,7 @@ def set_determinism(threads: int = 1) -> None:
 def train(net, x, y, epochs: int = EPOCHS, batch: int = BATCH, lr: float = LR, seed: int = 0) -> dict:
     """Adam on cross-entropy, mini-batches in an order fixed by ``seed``.
 
+    Ends with :func:`recompute_batchnorm` over ``x`` and the network in eval mode.
     Returns ``{"losses": [loss of every step], "seconds": wall time}``.
     """
     torch = _torch()
@@ -277,9 +278,29 @@ def train(net, x, y, epochs: int = EPOCHS, batch: int = BATCH, lr: float = LR, s
             loss.backward()
             opt.step()
             losses.append(loss.item())
+    recompute_batchnorm(net, x)
     seconds = time.perf_counter() - start
     net.eval()
     return {"losses": losses, "seconds": seconds}
+
+
+def recompute_batchnorm(net, x, batch: int = 1000) -> None:
+    """Replace every BatchNorm's running mean and variance by the statistics of the whole of
+    ``x`` under the final weights. The running averages that training keeps mix statistics
+    of weights that have since changed; after a short training they can be far off, and a
+    network that fits its training batches then fails in eval mode."""
+    torch = _torch()
+    norms = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None            # a cumulative average over the batches below
+    net.train()
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            net(x[i:i + batch])
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
 
 
 def predict(net, x, batch: int = 1000) -> np.ndarray:
