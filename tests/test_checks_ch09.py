@@ -5,10 +5,11 @@ with the hint their mistake deserves, and the prediction grades right and wrong 
 from math import comb
 
 import numpy as np
-
 from exercise_suite import exercise_tests
+
+from poolkit.antialias import binomial_filter as library_filter
+from poolkit.antialias import receptive_field
 from poolkit.checks import evaluate, get_exercise, list_exercises
-from poolkit.antialias import binomial_filter as library_filter, receptive_field
 
 IDS = ["receptive_field_size", "pair_consistency", "binomial_filter"]
 
