@@ -205,7 +205,7 @@ def lint_notebook(nb, path: str = "<notebook>") -> list[Problem]:
 
     # first-cell
     first = cells[0] if cells else None
-    if first is None or first.get("cell_type") != "markdown" or not re.match(r"# \S", _source(first).lstrip()):
+    if first is None or first.get("cell_type") != "markdown" or not re.match(r"(\([\w-]+\)=\s*\n)?# \S", _source(first).lstrip()):
         add(0 if cells else None, None, "first-cell",
             "the first cell must be a markdown cell starting with the chapter title, '# Title'")
 
