@@ -11,7 +11,7 @@ import yaml
 
 from conftest import ROOT, toc_entries
 
-pytestmark = pytest.mark.xdist_group("book")
+pytestmark = [pytest.mark.xdist_group("book"), pytest.mark.book]
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
@@ -71,3 +71,42 @@ def test_chapter_download_and_launch_links(book, docname):
 def test_setup_cell_not_shown(book, docname):
     html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
     assert "google.colab" not in html, "the Colab setup cell should be hidden (tag it remove-cell)"
+
+
+# ------------------------------------------------- numbering (tests/minibook)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_minibook_builds(minibook):
+    warnings = minibook.warnings()
+    assert minibook.returncode == 0 and not warnings, "\n".join(warnings[:20]) or minibook.log[-3000:]
+
+
+def test_chapters_and_exercises_are_numbered_per_chapter(minibook):
+    first = _text((minibook.html / "first.html").read_text(encoding="utf-8"))
+    second = _text((minibook.html / "second.html").read_text(encoding="utf-8"))
+    assert "1. First" in first and "1.1. A section" in first, "chapters and sections are not numbered"
+    assert "Exercise 1.1" in first and "Exercise 1.2" in first, "exercises are not numbered per chapter"
+    assert "Exercise 2.1" in second, "the second chapter's exercises do not start at 2.1"
+
+
+def test_chapter_references_by_number(minibook):
+    second = _text((minibook.html / "second.html").read_text(encoding="utf-8"))
+    assert "As chapter 1 showed" in second, "{numref}`chapter %s <ch-first>` did not give 'chapter 1'"
+    assert "Chapter 2 repeats" in second
+
+
+@pytest.mark.parametrize("docname", [p for p in NOTEBOOKS])
+def test_book_chapters_numbered(book, docname):
+    html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
+    number = PAGES.index(docname)  # the root page is not numbered
+    titles = [_text(h).strip() for h in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)]
+    assert any(t.startswith(f"{number}. ") for t in titles), f"{docname}: title {titles} is not numbered {number}"
+    exercises = re.findall(r"Exercise (\d+)\.(\d+)", _text(html))
+    wrong = sorted({f"{a}.{b}" for a, b in exercises if int(a) != number})
+    assert not wrong, f"{docname}: exercises numbered {wrong} in chapter {number}"
+    unnumbered = re.findall(r"Exercise (\d+) \(", _text(html))
+    assert not unnumbered, f"{docname}: exercises numbered across the book: {unnumbered[:5]}"
