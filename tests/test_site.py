@@ -76,8 +76,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
-@pytest.fixture(scope="session")
-def site(book):
+def _serve(book):
     """The built book served on 127.0.0.1 (a free port), with a log of failed requests."""
     if book.returncode != 0 or not (book.html / "index.html").exists():
         pytest.fail("the book did not build; see tests/test_book.py")
@@ -92,6 +91,16 @@ def site(book):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site(book):
+    yield from _serve(book)
+
+
+@pytest.fixture(scope="session")
+def minisite(minibook):
+    yield from _serve(minibook)
 
 
 @pytest.fixture(scope="session")
@@ -455,6 +464,22 @@ def test_framework_tabs_in_one_order_with_sync_keys(visit, docname):
         if tabs["wrapped"]:
             problems.append(f"tab set {n}: a label wraps on a phone: {tabs['labels']}")
     assert not problems, f"{docname}:\n  " + "\n  ".join(problems)
+
+
+def test_tabs_sync_and_are_remembered_in_the_minibook(browser, minisite):
+    """The mechanism, on tests/minibook: a choice in one tab set shows in the next page's."""
+    v = Visit(browser, minisite, "phone")
+    try:
+        page = v.open("first")
+        page.locator("label.sd-tab-label[data-sync-id='tensorflow']").first.tap()
+        page.wait_for_timeout(200)
+        other = v.open("second")
+        shown = other.evaluate("""() => [...document.querySelectorAll('.sd-tab-set > input')]
+            .filter(i => i.checked).map(i => i.nextElementSibling.getAttribute('data-sync-id'))""")
+        assert shown == ["tensorflow"], f"the next page shows {shown}, not the reader's choice"
+        assert not v.problems, "; ".join(v.problems)
+    finally:
+        v.close()
 
 
 def test_framework_tabs_sync_and_are_remembered(visit):
