@@ -267,7 +267,19 @@ def no_mathjax_loader(app: Sphinx, config) -> None:
     config.mathjax3_config = None
 
 
+def singlehtml_knows_html_nodes(app: Sphinx) -> None:
+    """`make pdf` prints the singlehtml build. Some extension registers node handlers for
+    'singlehtml' by name, so Sphinx no longer falls back to the 'html' ones there and
+    sphinx-design's tabs or sphinx-jupyterbook-latex's hidden cells are unknown nodes (an
+    error): give singlehtml every html handler it lacks."""
+    handlers = app.registry.translation_handlers
+    if app.builder.name == "singlehtml" and "singlehtml" in handlers:
+        for name, pair in handlers.get("html", {}).items():
+            handlers["singlehtml"].setdefault(name, pair)
+
+
 def setup(app: Sphinx):
+    app.connect("builder-inited", singlehtml_knows_html_nodes)
     app.connect("config-inited", no_mathjax_loader, priority=900)
     app.connect("html-page-context", prune_assets, priority=900)
     app.connect("html-page-context", pdf_button, priority=900)

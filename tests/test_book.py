@@ -110,3 +110,31 @@ def test_book_chapters_numbered(book, docname):
     assert not wrong, f"{docname}: exercises numbered {wrong} in chapter {number}"
     unnumbered = re.findall(r"Exercise (\d+) \(", _text(html))
     assert not unnumbered, f"{docname}: exercises numbered across the book: {unnumbered[:5]}"
+
+
+# ------------------------------------------------------ the published location
+
+# GitHub repositories the text may name besides the book's own.
+THIRD_PARTY_REPOS = {"computationalmodelling/nbval"}
+
+
+def test_published_location_is_one_setting():
+    """_config.yml's repository.url is the setting; the places that cannot be built from it
+    name exactly it (README says what to change when publishing)."""
+    import tomllib
+
+    problems = []
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    problems += [f"pyproject.toml [project.urls] {k} = {v}" for k, v in urls.items()
+                 if v.rstrip("/") != REPO_URL]
+    for name in ("README.md", "intro.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for owner_repo in re.findall(r"github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?(?=[\s\"'<>)@/#]|$)", text):
+            if owner_repo not in THIRD_PARTY_REPOS and owner_repo != REPO_PATH:
+                problems.append(f"{name} names github.com/{owner_repo}")
+        for folder in re.findall(r"^\s*cd ([\w.-]+)\s*$", text, re.M):
+            if folder != REPO_PATH.split("/")[-1]:
+                problems.append(f"{name}: `cd {folder}` after the clone (the repository is {REPO_PATH})")
+    assert "repository.url" in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        "README does not say what to set when publishing")
+    assert not problems, f"not the published location {REPO_URL}:\n  " + "\n  ".join(problems)
