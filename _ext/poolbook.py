@@ -9,7 +9,7 @@
 - The page's scripts lose what this book does not use: sphinx-thebe's (live code is off; it was
   also added twice, a JavaScript error on every page), the MathJax loader and its config.
 - The theme's ".pdf" button (``window.print()``) links to the book's PDF (``make pdf``).
-- "Solution to Exercise": the link text no longer starts with a space.
+- "Solution to Exercise": the link text no longer starts with a space, and has curly apostrophes.
 """
 
 from __future__ import annotations
@@ -244,7 +244,14 @@ def pdf_button(app: Sphinx, pagename, templatename, context, doctree) -> None:
                 }
 
 
-SOLUTION_LINK_RE = re.compile(r'(Solution to)(<a class="reference internal" href="[^"]*">)\s+')
+SOLUTION_LINK_RE = re.compile(r'(Solution to)(<a class="reference internal" href="[^"]*">)\s*([^<]*)(</a>)')
+
+
+def _solution_link(match: re.Match) -> str:
+    """'Solution to <a>Exercise 2.4 (TensorFlow’s ...)</a>': a space before the link, not
+    inside it, and the typographic apostrophe the exercise's own title has."""
+    title = re.sub(r"(?<=\w)'(?=\w)", "’", match.group(3))
+    return f"{match.group(1)} {match.group(2)}{title}{match.group(4)}"
 
 
 def build_finished(app: Sphinx, exception) -> None:
@@ -254,7 +261,7 @@ def build_finished(app: Sphinx, exception) -> None:
     pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith(("_", "."))]
     for path in pages:
         text = path.read_text(encoding="utf-8")
-        fixed = SOLUTION_LINK_RE.sub(r"\1 \2", text)
+        fixed = SOLUTION_LINK_RE.sub(_solution_link, text)
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
     typeset_math(app, pages)

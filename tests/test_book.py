@@ -138,3 +138,11 @@ def test_published_location_is_one_setting():
     assert "repository.url" in (ROOT / "README.md").read_text(encoding="utf-8"), (
         "README does not say what to set when publishing")
     assert not problems, f"not the published location {REPO_URL}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_solution_links_read_well(book, docname):
+    html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
+    links = re.findall(r'Solution to\s*<a class="reference internal" href="[^"]*">([^<]*)</a>', html)
+    bad = [t for t in links if t[:1].isspace() or re.search(r"\w'\w", t)]
+    assert not bad, f"{docname}: solution links starting with a space or with a straight apostrophe: {bad}"
