@@ -622,3 +622,26 @@ def test_book_has_exercises_with_solutions_and_tabs(site):
 def test_every_chapter_has_an_exercise(site, docname):
     html = (site["html"] / f"{docname}.html").read_text(encoding="utf-8")
     assert re.search(r'class="[^"]*\bexercise\b', html), f"{docname} has no {{exercise}} block"
+
+
+def test_make_pdf_prints_the_whole_book(tmp_path):
+    """What `make pdf` does: the singlehtml build, printed by headless Chromium."""
+    import subprocess
+    import sys
+
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
+    jb = Path(sys.executable).parent / "jupyter-book"
+    proc = subprocess.run([str(jb), "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(tmp_path),
+                           "-W", "-n", "--keep-going"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    single = tmp_path / "_build" / "singlehtml" / f"{PAGES[0]}.html"
+    text = single.read_text(encoding="utf-8")
+    missing = [n for n in range(1, len(CHAPTERS) + 1) if f'<span class="section-number">{n}. </span>' not in text]
+    assert not missing, f"chapters missing from the one-page book: {missing}"
+    pdf = tmp_path / "book.pdf"
+    subprocess.run([str(CHROMIUM), *CHROMIUM_ARGS, "--no-pdf-header-footer", "--virtual-time-budget=30000",
+                    f"--print-to-pdf={pdf}", single.as_uri()], capture_output=True, timeout=600)
+    data = pdf.read_bytes() if pdf.exists() else b""
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert data[:5] == b"%PDF-" and pages >= 2 * len(CHAPTERS), f"the PDF has {pages} pages"
