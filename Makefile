@@ -1,6 +1,7 @@
 # Pooling, from loops to kernels: build the book, run the tests.
 #
 #   make book      build the website into _build/html (creates .venv first)
+#   make pdf       the whole book as one PDF, _build/html/book.pdf (the site's ".pdf" link)
 #   make test      notebook lint, pytest on tests/, nbval on every chapter
 #   make serve     build if needed, then serve _build/html on localhost
 #   make lab       JupyterLab in the course's environment
@@ -19,6 +20,8 @@ BIN := $(VENV)/bin
 LOCK := tools/requirements.lock
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Headless Chromium prints the PDF (Debian: apt-get install chromium; the site tests use it too).
+CHROMIUM ?= chromium
 # Parallel pytest workers (xdist) for tests/ and chapters/. Off by default: on a
 # 2-core machine PyTorch's and TensorFlow's own thread pools already use both cores,
 # and two workers made `make test` slower, not faster. JOBS=2 to try it.
@@ -41,10 +44,10 @@ XDIST := -n $(JOBS) --dist loadgroup  # the book and site tests share one build
 NBVAL_XDIST := -n $(JOBS) --dist loadfile  # a notebook's cells share one kernel
 endif
 
-.PHONY: help venv book test lint test-unit test-notebooks serve lab outputs lock student-edition clean
+.PHONY: help venv book pdf test lint test-unit test-notebooks serve lab outputs lock student-edition clean
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- environment
 
@@ -74,6 +77,14 @@ book: $(STAMP)
 
 _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
 	$(MAKE) book
+
+# The book as one page (singlehtml), printed by Chromium: math is SVG already, solutions print open.
+pdf: _build/html/index.html
+	rm -rf _build/singlehtml
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --no-pdf-header-footer --virtual-time-budget=30000 \
+	    --print-to-pdf=_build/html/book.pdf "file://$(CURDIR)/_build/singlehtml/$$(sed -n 's/^root: *//p' _toc.yml).html"
+	@test -s _build/html/book.pdf && echo "The book's PDF is _build/html/book.pdf"
 
 serve: _build/html/index.html
 	@echo "Serving the book at http://localhost:$(PORT)/  (Ctrl-C stops)"

@@ -99,3 +99,23 @@ def book(tmp_path_factory) -> BookBuild:
     )
     return BookBuild(proc.returncode, proc.stdout + proc.stderr, out / "_build" / "html",
                      time.perf_counter() - start)
+
+
+@pytest.fixture(scope="session")
+def minibook(tmp_path_factory) -> BookBuild:
+    """tests/minibook (two tiny chapters) built with the book's own _config.yml, _ext/ and
+    _static/: numbering, chapter references and synced tabs, whatever the chapters hold."""
+    src = tmp_path_factory.mktemp("minibook")
+    shutil.copytree(ROOT / "tests" / "minibook", src, dirs_exist_ok=True)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / path)
+                                            for name, path in config["sphinx"]["local_extensions"].items()}
+    config["only_build_toc_files"] = True
+    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (src / "_static").symlink_to(ROOT / "_static", target_is_directory=True)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
+    start = time.perf_counter()
+    proc = subprocess.run([_jupyter_book(), "build", str(src), "-W", "-n", "--keep-going"],
+                          cwd=src, env=env, capture_output=True, text=True, timeout=600)
+    return BookBuild(proc.returncode, proc.stdout + proc.stderr, src / "_build" / "html",
+                     time.perf_counter() - start)
