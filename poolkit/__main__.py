@@ -9,7 +9,14 @@
                   [--memory SIZE] [--processes N] [--unsafe] [--resume]
         Run each submitted notebook in a fresh kernel, in a sandbox of its own
         (:mod:`poolkit.sandbox`), and grade its exercises with the checks the learners
-        ran. See :mod:`poolkit.grading` and :mod:`poolkit.gradebook`.
+        ran. Also --setup-timeout, --assignment FILE.toml, --key FILE, --roster FILE.
+        See :mod:`poolkit.grading` and :mod:`poolkit.gradebook`.
+
+    poolkit keygen KEYFILE [--force]
+        Write an instructor's key: hidden cases no student can compute (:mod:`poolkit.keys`).
+
+    poolkit gradescope OUT.zip (--assignment FILE.toml | --chapter N) [--key KEYFILE]
+        Build a Gradescope autograder zip (:mod:`poolkit.gradescope`).
 
 Also ``python -m poolkit``.
 """
@@ -77,6 +84,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                        help="with --json FILE from an interrupted run: keep its results for submissions "
                             "whose SHA-256 and grader version are the same, grade the rest")
 
+    grade.add_argument("--assignment", type=Path, metavar="FILE.toml",
+                       help="the chapter, each exercise's points (CSV: points, max_points); see poolkit/assignment.py")
+    grade.add_argument("--roster", type=Path, metavar="FILE",
+                       help="the class: a text or CSV file whose first column is the student ids; students "
+                            "without a submission get a row with status 'missing'")
     grade.add_argument("--key", type=Path, metavar="FILE",
                        help="the instructor's key (poolkit keygen): hidden cases no student can compute")
     keygen = commands.add_parser("keygen", help="write an instructor's key for poolkit grade --key",
@@ -86,11 +98,22 @@ def main(argv: Optional[List[str]] = None) -> int:
                                              "repository; keep it for the course (a new key, new cases).")
     keygen.add_argument("keyfile", type=Path, metavar="FILE")
     keygen.add_argument("--force", action="store_true", help="replace an existing key file")
+    scope = commands.add_parser("gradescope", help="build a Gradescope autograder zip",
+                                description="Write the zip for Gradescope's autograder settings: setup.sh, "
+                                            "run_autograder, this poolkit, the assignment and (with --key) the "
+                                            "key. Keep it private: it holds the key. See poolkit/gradescope.py.")
+    scope.add_argument("zip", type=Path, metavar="OUT.zip")
+    scope.add_argument("--assignment", type=Path, metavar="FILE.toml", help="points, visibility, late penalty")
+    scope.add_argument("--chapter", type=int, metavar="N", help="without --assignment: every exercise of "
+                                                               "chapter N, one point each")
+    scope.add_argument("--key", type=Path, metavar="FILE", help="the instructor's key (poolkit keygen)")
 
     args = parser.parse_args(argv)
     try:
         if args.command == "student-edition":
             return _student_edition(args)
+        if args.command == "gradescope":
+            return _gradescope(args)
         if args.command == "keygen":
             from .keys import keygen as make_key
 
@@ -102,6 +125,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as err:
         print(f"poolkit {args.command}: error: {err}", file=sys.stderr)
         return 2
+
+
+def _gradescope(args) -> int:
+    from .assignment import Assignment, load_assignment
+    from .gradescope import build_zip
+    from .keys import load
+
+    if args.assignment:
+        assignment = load_assignment(args.assignment)
+    elif args.chapter:
+        assignment = Assignment([args.chapter])
+        if not assignment.exercise_ids:
+            raise ValueError(f"no exercises are registered for chapter {args.chapter}")
+    else:
+        raise ValueError("say what to grade: --assignment FILE.toml or --chapter N")
+    if args.key:
+        load(args.key)  # a key file, or a clear error
+    build_zip(args.zip, assignment, args.key)
+    print(f"Autograder: {args.zip} ({len(assignment.exercise_ids)} exercises, {assignment.max_points:g} points"
+          + (", with the key: keep it private)" if args.key else "; no --key: the public hidden cases)"))
+    return 0
 
 
 def _student_edition(args) -> int:
@@ -134,7 +178,19 @@ def _grade(args, parser) -> int:
     found = gradebook.discover(args.submissions)
     paths, names = [p for p, _ in found], [n for _, n in found]
     gradebook.student_ids(paths, names)  # unique, before any work
-    exercise_ids = gradebook.exercises_to_grade(paths, args.chapter)
+    assignment = None
+    if args.assignment:
+        from .assignment import load_assignment
+
+        assignment = load_assignment(args.assignment)
+        exercise_ids = assignment.exercise_ids
+    else:
+        exercise_ids = gradebook.exercises_to_grade(paths, args.chapter)
+    roster = gradebook.read_roster(args.roster) if args.roster else None
+    if roster is not None:
+        unknown = sorted(set(names) - set(roster))
+        if unknown:
+            print(f"Note: not on the roster: {', '.join(unknown)} (graded anyway)")
     sandboxed, why = available()
     if not sandboxed and not args.unsafe:
         raise ValueError(f"no sandbox for the notebooks' code: {why}. Without one, a notebook can change "
@@ -195,20 +251,33 @@ def _grade(args, parser) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print(f"\nInterrupted: {len(done)} of {len(todo)} submissions graded; their results are written, "
               "every worker and kernel is stopped (--resume grades the rest).", file=sys.stderr, flush=True)
-        _write(args, order(kept + done), exercise_ids, sandboxed)
+        _write(args, order(kept + done), exercise_ids, sandboxed, assignment)
         return 130
     except gradebook.PoolkitChanged as err:
         print(f"poolkit grade: stopped: {err}", file=sys.stderr)
-        _write(args, order(kept + done), exercise_ids, sandboxed)
+        _write(args, order(kept + done), exercise_ids, sandboxed, assignment)
         return 3
-    return _write(args, order(kept + done), exercise_ids, sandboxed)
+    results = order(kept + done)
+    if roster is not None:
+        from .grading import SubmissionResult
+
+        graded = {r.student for r in results}
+        results += [SubmissionResult.failed(s, "", exercise_ids, "missing", "no submission from this student")
+                    for s in roster if s not in graded]
+    return _write(args, results, exercise_ids, sandboxed, assignment)
 
 
-def _write(args, results, exercise_ids, sandboxed: bool = False) -> int:
+def _write(args, results, exercise_ids, sandboxed: bool = False, assignment=None) -> int:
     from . import gradebook
     from .keys import load
     from .sandbox import parse_size
 
+    for group in gradebook.identical(results):
+        print(f"Note: identical submissions ({group['kind']}): {', '.join(group['students'])}")
+        for result in results:
+            if result.student in group["students"]:
+                others = ", ".join(s for s in group["students"] if s != result.student)
+                result.notes.append(f"Identical to {others}'s submission ({group['kind']}).")
     if not args.quiet:
         for result in results:
             print("\n" + gradebook.report(result))
@@ -219,7 +288,7 @@ def _write(args, results, exercise_ids, sandboxed: bool = False) -> int:
             (args.feedback / f"{result.student}.txt").write_text(gradebook.report(result) + "\n", encoding="utf-8")
         print(f"Reports: {args.feedback}/<student>.txt")
     if args.csv:
-        gradebook.write_csv(results, exercise_ids, args.csv)
+        gradebook.write_csv(results, exercise_ids, args.csv, assignment)
         print(f"Gradebook: {args.csv}")
     if args.json:
         gradebook.write_json(results, exercise_ids, args.json, timeout=args.timeout, setup_timeout=args.setup_timeout,

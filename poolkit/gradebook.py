@@ -359,13 +359,30 @@ def _score(result: SubmissionResult, exercise_id: str) -> float:
     return next((e.score for e in result.exercises if e.exercise == exercise_id), 0.0)
 
 
-def write_csv(results: Sequence[SubmissionResult], exercise_ids: Sequence[str], path) -> None:
-    """A gradebook sheet: ``student``, one column per exercise (0 to 1), ``total``, ``max``, ``status``."""
+def write_csv(results: Sequence[SubmissionResult], exercise_ids: Sequence[str], path, assignment=None) -> None:
+    """A gradebook sheet: ``student``, one column per exercise (0 to 1), ``total``, ``max``, ``status``;
+    with an :class:`~poolkit.assignment.Assignment`, also ``points`` and ``max_points`` (import
+    ``points`` into Canvas or Moodle, matching ``student`` to the LMS's login or id column)."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", *exercise_ids, "total", "max", "status"])
+        extra = ["points", "max_points"] if assignment is not None else []
+        writer.writerow(["student", *exercise_ids, "total", "max", "status", *extra])
         for r in results:
-            writer.writerow([r.student, *(_score(r, i) for i in exercise_ids), r.total, len(exercise_ids), r.status])
+            row = [r.student, *(_score(r, i) for i in exercise_ids), r.total, len(exercise_ids), r.status]
+            if assignment is not None:
+                row += [round(sum(_score(r, i) * assignment.points_of(i) for i in exercise_ids), 4),
+                        assignment.max_points]
+            writer.writerow(row)
+
+
+def read_roster(path) -> List[str]:
+    """Student ids: the first column of a text or CSV file (a header named id, student, login,
+    username or email is skipped), without blanks or repeats."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        ids = [row[0].strip() for row in csv.reader(f) if row and row[0].strip()]
+    if ids and ids[0].lower() in ("id", "student", "students", "login", "username", "email", "sis user id"):
+        ids = ids[1:]
+    return list(dict.fromkeys(ids))
 
 
 def write_json(results: Sequence[SubmissionResult], exercise_ids: Sequence[str], path, **settings) -> None:

@@ -34,9 +34,20 @@ sees an expected answer, and all it can change is the answers its functions give
 is what is graded anyway. Each submission gets its own kernel, and
 :func:`poolkit.gradebook.grade_all` gives each its own worker process, so a submission
 that crashes, hangs or kills its kernel or its worker gets a result that says so and
-cannot touch another's. This protects the grades, not the
-machine: a notebook's code can do whatever its user may, so grade in a container or a
-throw-away account (see README, "For instructors").
+cannot touch another's. With a :class:`poolkit.sandbox.Sandbox` (what ``poolkit grade``
+uses wherever it can make one), the kernel also runs as a user of its own in namespaces
+of its own, with read-only views of poolkit and the Python environment, no network and
+memory and process limits: it cannot change poolkit, reach another kernel or submission,
+or outlive its grading (see :mod:`poolkit.sandbox`). Without one (``--unsafe``), a
+notebook's code can do whatever the grader's user may.
+
+**Faults and status.** A kernel that dies or stops answering while one exercise is
+checked costs that exercise: the notebook runs again in a fresh kernel for the rest
+(:data:`MAX_RESTARTS` times at most). Set-up cells (before the first exercise) get
+``setup_timeout``. ``status`` is ``ok`` only if nothing changed the score; otherwise it
+lists what did (:meth:`SubmissionResult.flag`). A function that reaches poolkit's answer
+key scores zero on its exercise (:func:`poolkit.keys.answer_key_uses`); with a
+:class:`poolkit.keys.Key`, the hidden cases are the key's.
 """
 
 from __future__ import annotations
@@ -76,7 +87,8 @@ MAX_RESTARTS = 2         # fresh kernels for the exercises left after one kills 
 SETUP_TIMEOUT = 300      # seconds for one set-up cell (before the first exercise: imports, data)
 MAX_NOTED_ERRORS = 5
 MAX_PRINTED_LINES = 100_000  # lines of a function's printed output the report counts (it shows five)
-PRINT_CREDIT = 10          # time spent printing is given back, up to this many times the time limit
+WALL_FACTOR = 3            # an exercise's calls get `timeout` CPU seconds, and WALL_FACTOR times that in wall time
+PRINT_CREDIT = 10          # wall time spent printing is given back, up to this many times the limit
 TIMED_OUT = "CellTimeout"  # the error name nbclient gives an interrupted cell
 KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no log noise, no GUI
     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -388,20 +400,31 @@ class RemoteFunction:
     :func:`~poolkit.checks.evaluate` calls it like the real one: it returns what the
     real one returned, raises what it raised (from the same file, line and function, so
     the report points at the learner's line), prints what it printed, and changes the
-    arguments it changed. All calls together get ``timeout`` seconds; once they are
-    spent, every further call raises TimeoutError at once.
+    arguments it changed. All calls together get ``timeout`` seconds of the function's own
+    CPU time, printing aside, as the kernel measures it (so a loaded machine, the transport
+    and printing do not change a score), and at most :data:`WALL_FACTOR` times that in
+    wall time, printing aside (a function that sleeps or starts threads); once either is spent, the call
+    running is stopped and every further call raises TimeoutError at once.
     """
 
     def __init__(self, kernel: _Kernel, name: str, timeout: float):
         self.kernel, self.name, self.timeout = kernel, name, timeout
-        self.deadline = time.monotonic() + timeout
-        self.credit = 0.0  # seconds the deadline was moved back by, for time spent printing
+        self.deadline = time.monotonic() + timeout * WALL_FACTOR
+        self.cpu = 0.0  # the function's CPU seconds so far, printing aside
+        self.credit = 0.0  # wall seconds spent printing, given back (up to PRINT_CREDIT times the limit)
+        self.unwritten: dict = {}  # encoded arguments -> the NotImplementedError a stub raised on them
         self.timed_out = False
         self.__name__ = name
 
     def __call__(self, *args):
+        try:
+            known = self.unwritten.get(json.dumps([remote.encode(a) for a in args]))
+        except (TypeError, ValueError):
+            known = None
+        if known is not None:  # a stub, asked again (whether every case is unwritten): its answer is known
+            _raise_as_in_kernel(known)
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or self.cpu >= self.timeout:
             raise TimeoutError(f"not run: the {self.timeout:g} s all the cases of this exercise may "
                                "take together were spent")
         try:
@@ -414,18 +437,25 @@ class RemoteFunction:
             raise RuntimeError(f"the notebook's kernel cannot run your function: {err}") from None
         for i, value in reply.get("changed", {}).items():
             _copy_into(args[int(i)], remote.decode(value))
-        try:  # time spent printing is not the function's: the same notebook scores the same on a busy machine
-            credit = min(max(float(reply.get("print_seconds", 0.0)), 0.0), self.timeout * PRINT_CREDIT - self.credit)
+        try:
+            self.cpu += max(float(reply.get("cpu_seconds", 0.0)), 0.0)
+            printing = min(max(float(reply.get("print_seconds", 0.0)), 0.0), self.timeout * PRINT_CREDIT - self.credit)
         except (TypeError, ValueError):
-            credit = 0.0
-        self.credit += credit
-        self.deadline += credit
+            printing = 0.0
+        self.credit += printing  # the wall-time limit does not count printing either
+        self.deadline += printing
+        if self.cpu > self.timeout:
+            self.timed_out = True
+            raise TimeoutError(f"it ran past the {self.timeout:g} s all the cases of this exercise may "
+                               f"take together, and was stopped")
         printed = reply.get("printed") or {}
         lines = printed.get("lines", [])
         if lines:  # the report counts lines: make up the count, up to a cap
             extra = min(max(int(printed.get("count", 0)) - len(lines), 0), MAX_PRINTED_LINES)
             print("\n".join(lines + ["."] * extra))
         if "error" in reply:
+            if reply["error"].get("builtin") == "NotImplementedError" and len(self.unwritten) < 1000:
+                self.unwritten[json.dumps([remote.encode(a) for a in args])] = reply["error"]
             _raise_as_in_kernel(reply["error"])
         return remote.decode(reply["result"])
 
@@ -647,6 +677,29 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
         scores[exercise_id] = ExerciseScore.not_graded(exercise_id, "the notebook's kernel failed "
                                                                     f"{MAX_RESTARTS + 1} times.")
     result.exercises = [scores[i] for i in all_ids]
+    result.functions_digest = _functions_digest(nb, [s for s in result.exercises if s.score > 0])
+
+
+def _functions_digest(nb, scored) -> str:
+    """SHA-256 of the code (as parsed: comments and spacing aside) of the last definition of
+    each exercise's name that scored; "" if none did."""
+    if not scored:
+        return ""
+    last: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError):
+            continue
+        for stmt in tree.body:
+            names = [stmt.name] if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else \
+                [t.id for t in getattr(stmt, "targets", []) if isinstance(t, ast.Name)]
+            for name in names:
+                last[name] = ast.dump(stmt)
+    parts = [f"{s.exercise}:{last.get(get_exercise(s.exercise).name, '')}" for s in scored]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _answer_key_uses(nb, exercise_ids) -> dict:

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.xdist_group("grading")  # one worker, so the grading ru
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "chapters" / "01_pooling_by_hand.ipynb"
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-TIMEOUT, NOTEBOOK_TIMEOUT = 8, 24     # the short run's limits, in seconds
+TIMEOUT, NOTEBOOK_TIMEOUT = 8, 30     # the short run's limits, in seconds
 SETUP = 12                            # the short run's limit for a set-up cell (before the first exercise)
 SLACK = 30                            # kernel start and clean-up on a loaded machine
 LIGHT_IMPORTS = ("import numpy as np\nimport poolkit\nfrom poolkit.checks import check, get_exercise\n"
@@ -174,7 +174,7 @@ def hostile(nb) -> dict:
         "exit_fn": submission(nb, {NAMES[first]: REFERENCE[NAMES[first]],
                                    NAMES[rest[0]]: f"def {NAMES[rest[0]]}(*args):\n    import os\n    os._exit(1)\n"}),
         "kill_grader": submission(nb, REFERENCE, before=["import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"]),
-        "slow": submission(nb, REFERENCE, before=["import time\ntime.sleep(4)"] * 7),
+        "slow": submission(nb, REFERENCE, before=["import time\ntime.sleep(5)"] * 7),
         "exit_then_right": submission(nb, {**ref_rest, NAMES[first]: f"def {NAMES[first]}(*args):\n    import os\n"
                                                                      "    os._exit(1)\n"}),
         "slow_setup": submission(nb, REFERENCE, before=[f"import time\ntime.sleep({TIMEOUT + 2})"]),
@@ -234,6 +234,11 @@ def graded(tmp_path_factory):
     out["before"], out["after"] = before, {"full": digests(tmp / "full"), "short": digests(tmp / "short")}
     out["feedback"] = tmp / "feedback"
     return out
+
+
+def own_notes(result) -> list:
+    """The notes on the notebook itself (not those that compare it with the others)."""
+    return [n for n in result["notes"] if not n.startswith("Identical to")]
 
 
 def show(result) -> str:
@@ -489,7 +494,7 @@ def test_stubs_get_zero_with_the_stub_hint(graded):
     for run, student in [("full", "chapter_student"), ("short", "stubs")]:
         result = graded[run]["results"][student]
         assert result["status"] == "ok" and result["total"] == 0, show(result)
-        assert result["notes"] == [], show(result)  # the student edition runs without errors
+        assert own_notes(result) == [], show(result)  # the student edition runs without errors
         for e in result["exercises"]:
             assert "not written yet. Replace `raise NotImplementedError`" in e["message"]
 
@@ -539,14 +544,14 @@ def test_a_kernel_that_ignores_interrupts_is_given_up(graded):
 
 def test_megabytes_of_output_cost_nothing(graded):
     result = graded["short"]["results"]["prints"]
-    assert result["total"] == result["max"] and result["notes"] == [], show(result)
+    assert result["total"] == result["max"] and own_notes(result) == [], show(result)
     assert len(json.dumps(result)) < 20_000
 
 
 def test_tampering_with_the_checker_changes_nothing(graded):
     result = graded["short"]["results"]["tamper"]
     assert scores(result) == {i: 1.0 if i == IDS[1] else 0.0 for i in list_exercises(1)}, show(result)
-    assert result["notes"] == [], show(result)
+    assert own_notes(result) == [], show(result)
 
 
 def test_cells_run_in_cell_order(graded):
@@ -581,11 +586,12 @@ def test_a_fault_costs_one_exercise(graded):
 
 def test_set_up_cells_have_their_own_time_limit(graded):
     result = graded["short"]["results"]["slow_setup"]  # its import cell takes longer than --timeout
-    assert result["total"] == result["max"] and result["status"] == "ok" and result["notes"] == [], show(result)
+    assert result["total"] == result["max"] and result["status"] == "ok" and own_notes(result) == [], show(result)
 
 
 def test_printing_costs_no_grading_time(graded):
-    """20,000 lines a call, 40 calls: the time spent printing is given back, the report stays short."""
+    """20,000 lines a call, 40 calls: the time limit counts the function's own CPU time, printing
+    aside (not the printing, the transport or a loaded machine), and the report stays short."""
     result = graded["short"]["results"]["print_flood"]
     assert result["total"] == result["max"] and result["status"] == "ok", show(result)
     assert len(json.dumps(result)) < 20_000
