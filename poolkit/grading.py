@@ -89,6 +89,7 @@ MAX_NOTED_ERRORS = 5
 MAX_PRINTED_LINES = 100_000  # lines of a function's printed output the report counts (it shows five)
 WALL_FACTOR = 3            # an exercise's calls get `timeout` CPU seconds, and WALL_FACTOR times that in wall time
 PRINT_CREDIT = 10          # wall time spent printing is given back, up to this many times the limit
+MAX_REMEMBERED = 1000      # replies a RemoteFunction keeps, so that asking a case again costs no call
 TIMED_OUT = "CellTimeout"  # the error name nbclient gives an interrupted cell
 KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no log noise, no GUI
     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -111,6 +112,7 @@ class ExerciseScore:
     message: str
     failure: Optional[str] = None
     hint: Optional[str] = None
+    cases: List[list] = field(default_factory=list)  # [number, "visible" or "hidden", passed], for the audit
 
     @classmethod
     def of(cls, result: CheckResult) -> "ExerciseScore":
@@ -412,17 +414,17 @@ class RemoteFunction:
         self.deadline = time.monotonic() + timeout * WALL_FACTOR
         self.cpu = 0.0  # the function's CPU seconds so far, printing aside
         self.credit = 0.0  # wall seconds spent printing, given back (up to PRINT_CREDIT times the limit)
-        self.unwritten: dict = {}  # encoded arguments -> the NotImplementedError a stub raised on them
+        self.replies: dict = {}  # encoded arguments -> the kernel's reply (each case runs once)
         self.timed_out = False
         self.__name__ = name
 
     def __call__(self, *args):
         try:
-            known = self.unwritten.get(json.dumps([remote.encode(a) for a in args]))
+            payload = json.dumps([remote.encode(a) for a in args])
         except (TypeError, ValueError):
-            known = None
-        if known is not None:  # a stub, asked again (whether every case is unwritten): its answer is known
-            _raise_as_in_kernel(known)
+            payload = None
+        if payload in self.replies:  # asked again (is every case unwritten? the audit): the answer is known
+            return self._answer(args, self.replies[payload])
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or self.cpu >= self.timeout:
             raise TimeoutError(f"not run: the {self.timeout:g} s all the cases of this exercise may "
@@ -435,8 +437,8 @@ class RemoteFunction:
                                f"take together, and was stopped") from None
         except KernelGone as err:
             raise RuntimeError(f"the notebook's kernel cannot run your function: {err}") from None
-        for i, value in reply.get("changed", {}).items():
-            _copy_into(args[int(i)], remote.decode(value))
+        if payload is not None and len(self.replies) < MAX_REMEMBERED:
+            self.replies[payload] = reply
         try:
             self.cpu += max(float(reply.get("cpu_seconds", 0.0)), 0.0)
             printing = min(max(float(reply.get("print_seconds", 0.0)), 0.0), self.timeout * PRINT_CREDIT - self.credit)
@@ -446,16 +448,21 @@ class RemoteFunction:
         self.deadline += printing
         if self.cpu > self.timeout:
             self.timed_out = True
+            self.replies.pop(payload, None)
             raise TimeoutError(f"it ran past the {self.timeout:g} s all the cases of this exercise may "
                                f"take together, and was stopped")
+        return self._answer(args, reply)
+
+    def _answer(self, args, reply):
+        """Return, raise, print and change ``args`` as the kernel's ``reply`` says."""
+        for i, value in reply.get("changed", {}).items():
+            _copy_into(args[int(i)], remote.decode(value))
         printed = reply.get("printed") or {}
         lines = printed.get("lines", [])
         if lines:  # the report counts lines: make up the count, up to a cap
             extra = min(max(int(printed.get("count", 0)) - len(lines), 0), MAX_PRINTED_LINES)
             print("\n".join(lines + ["."] * extra))
         if "error" in reply:
-            if reply["error"].get("builtin") == "NotImplementedError" and len(self.unwritten) < 1000:
-                self.unwritten[json.dumps([remote.encode(a) for a in args])] = reply["error"]
             _raise_as_in_kernel(reply["error"])
         return remote.decode(reply["result"])
 
@@ -797,13 +804,35 @@ def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: List[str]) 
         return ExerciseScore.not_graded(ex.id, f"the notebook defines no {ex.name} once it has run. The exercise "
                                                f"{asks}: keep that name.")
     if not found.get("function"):
-        return ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
+        score = ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
+        score.cases = [[1, "visible", score.passed]] if not hasattr(ex, "all_cases") else []
+        return score
     fn = RemoteFunction(kernel, ex.name, timeout)
     score = ExerciseScore.of(evaluate(ex.id, fn))
+    score.cases = _case_results(ex, fn)
     if fn.timed_out:
         notes.append(f"{ex.name} was stopped after {timeout:g} s (all cases of {ex.id} together): "
                      "look for a loop that never ends.")
     return score
+
+
+def _case_results(ex, fn) -> list:
+    """``[number, "visible" or "hidden", passed]`` for each case, judged again from the replies
+    ``fn`` remembers (no call to the kernel, except for a case it never answered)."""
+    import io
+    from contextlib import redirect_stdout
+
+    from .checks import _judge
+
+    out = []
+    for case in ex.all_cases():
+        try:
+            with redirect_stdout(io.StringIO()):
+                passed = _judge(ex, case, fn) is None
+        except Exception:
+            passed = False
+        out.append([case.number, "visible" if case.visible else "hidden", passed])
+    return out
 
 
 def _cell_name(nb, index: int) -> str:

@@ -734,3 +734,14 @@ def _mentions(cmdline: Path, text: str) -> bool:
         return text.encode() in cmdline.read_bytes()
     except OSError:
         return False
+
+
+def test_the_audit_records_each_case(graded):
+    """The JSON records the grader's version, when, and each case's result."""
+    data = graded["short"]["json"]
+    assert data["grader"].startswith("0.") and data["graded_at"] and "identical" in data
+    for student in ("reference", "wrong"):
+        for e in graded["short"]["results"][student]["exercises"]:
+            assert len(e["cases"]) == e["n_cases"], (student, e["exercise"])
+            assert sum(passed for _, _, passed in e["cases"]) == e["n_passed"], (student, e["exercise"])
+            assert {kind for _, kind, _ in e["cases"]} == {"visible", "hidden"}
