@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -234,3 +235,22 @@ def test_exercise_blocks():
     assert [nb.cells[i].source for i in first.solution_checks] == ['check("pool2d_min", pool2d_min)']
     assert (first.start, first.end, first.solution_start, first.solution_end) == (6, 9, 10, 14)
     assert second.label == "ex-ch1-shape" and nb.cells[second.solution].source == "predicted_shape = (2, 2)"
+
+
+# ---------------------------------------------------------------- JupyterLab renders MyST
+def test_jupyterlab_myst_is_pinned_and_works_with_the_pinned_jupyterlab():
+    import tomllib
+
+    lock = (ROOT / "tools" / "requirements.lock").read_text(encoding="utf-8")
+    pinned = re.search(r"^jupyterlab[_-]myst==(\S+)$", lock, re.MULTILINE)
+    assert pinned, "jupyterlab-myst is not in tools/requirements.lock"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert f"jupyterlab-myst=={pinned.group(1)}" in extras["teaching"]
+    assert any("teaching" in extra for extra in extras["dev"])
+    jupyter = Path(sys.executable).with_name("jupyter")
+    if not jupyter.exists():
+        pytest.skip("JupyterLab is not installed here")
+    proc = subprocess.run([jupyter, "labextension", "list"], capture_output=True, text=True, timeout=120)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+    assert re.search(rf"jupyterlab-myst v{re.escape(pinned.group(1))} enabled OK", listing), listing
+    assert "not compatible" not in listing, listing
