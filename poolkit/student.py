@@ -444,8 +444,9 @@ def _role(match, ctx: _Context) -> str:
 
 def _roles_to_text(line: str, ctx: _Context) -> str:
     # Roles only outside inline code spans: split on backtick runs that are not a role's.
+    # A code span may run over line ends within a paragraph, never over a blank line.
     out, pos = [], 0
-    for m in re.finditer(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)|" + ROLE.pattern, line):
+    for m in re.finditer(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n)[\s\S])*?(?<!`)\1(?!`)|" + ROLE.pattern, line):
         out.append(line[pos:m.start()])
         out.append(_role(m, ctx) if m.group("role") else m.group(0))
         pos = m.end()
@@ -519,18 +520,27 @@ def _trim(lines: List[str]) -> List[str]:
 
 def _render(lines: List[str], ctx: _Context) -> List[str]:
     out: List[str] = []
+    text: List[str] = []  # the current run of text lines, converted together
+
+    def flush():
+        if text:
+            out.extend(_roles_to_text("\n".join(text), ctx).split("\n"))
+            text.clear()
+
     for item in _parse(lines):
         kind = item[0]
         if kind == "text":
             line = item[1]
             if LABEL_LINE.match(line) or re.match(r"^\s*%", line):  # label lines, MyST comments
                 continue
-            line = re.sub(r"^(\s*\$\$)\s*\([^()\s]+\)\s*$", r"\1", line)  # $$ (eq-label)
-            out.append(_roles_to_text(line, ctx))
-        elif kind == "code":
+            text.append(re.sub(r"^(\s*\$\$)\s*\([^()\s]+\)\s*$", r"\1", line))  # $$ (eq-label)
+            continue
+        flush()
+        if kind == "code":
             out.extend(item[1])
         else:
             out.extend(_directive(*item[1:], ctx=ctx))
+    flush()
     return out
 
 

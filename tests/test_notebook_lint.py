@@ -213,7 +213,10 @@ EXERCISE_CASES = {
     # name: (edit of the synthetic chapter, cell reported, words of the message)
     "solution before the check (the old layout)": (
         lambda nb: nb.cells.insert(14, nb.cells.pop(8)), 7, "must be followed by a check cell"),
-    "no check in the solution": (lambda nb: nb.cells.pop(12), 11, "must end with its check cell"),
+    "no check in the solution": (lambda nb: nb.cells.pop(12), 11, "must be followed by its check cell"),
+    "solution and check in one cell": (
+        lambda nb: setattr(nb.cells[11], "source", nb.cells[11].source + '\ncheck("pool2d_min", pool2d_min)'), 11,
+        "must be followed by its check cell"),
     "the stub's check shows a pass": (
         lambda nb: _replace_output(nb, 8, "\u2705 pool2d_min: passed all 40 cases.\n"), 8, "shows a pass"),
     "the stub's check shows a traceback": (
@@ -246,3 +249,10 @@ def test_exercise_order_catches(name):
     edit, cell, words = EXERCISE_CASES[name]
     found = exercise_rules(edit)
     assert any(c == cell and words in message for c, message in found), found
+
+
+def test_a_solution_may_show_more_after_its_check():
+    def worked_example(nb):
+        nb.cells.insert(13, new_code_cell("pool2d_min(X, (2, 2))", execution_count=8,
+                                          outputs=[result("array([[0., 1., 2.]])", 8)]))
+    assert exercise_rules(worked_example) == []

@@ -156,6 +156,8 @@ def test_plain_markdown_of_each_construct():
     ("{ref}`the loop <ch-vectorizing>`", "the loop"),
     ("{doc}`chapters/05_pytorch`", "PyTorch"),
     ("{math}`x^2` and `{ref}` in code", "$x^2$ and `{ref}` in code"),
+    ("`f(a,\nb)`. {numref}`Chapter %s <ch-pytorch>` and `x`", "`f(a,\nb)`. Chapter 5 and `x`"),
+    ("`a\n\n{ref}`ch-pytorch``", "`a\n\nPyTorch`"),
     ("{numref}`Exercise %s <ex-ch3-1>` and {ref}`ex-ch3-1`", "Exercise 3.1 and Exercise 3.1"),
     ("(sec-a)=\n## A\n\nSee {ref}`sec-b`.\n\n(sec-b)=\n### B", "## A\n\nSee B.\n\n### B"),
     ("```{admonition} Careful\n:class: warning\nText\n```", "> **Careful**\n>\n> Text"),

@@ -58,8 +58,9 @@ A chapter notebook must follow these rules (each is checked here):
 ``exercise-order``
     Each exercise (README, "Exercises") is, in this order: ``exercise-start`` with a
     ``:label:``, the learner's stub (the first code cell after it), a check cell
-    (``check("id", name)``), ``exercise-end``; then ``solution-start <label>`` ...
-    ``solution-end``, whose last code cell is the same check. The stored output of
+    (``check("id", name)``), ``exercise-end``; then ``solution-start <label>``, the
+    solution (a code cell), the same check, maybe more cells (a worked example, why it
+    works), ``solution-end``. The stored output of
     the check after the stub is its report on the untouched stub ("📝 ... not
     written yet"), never a pass (✅); the check in the solution shows a pass, and
     nothing else (no ❌, no 📝). Every exercise has its solution, and every
@@ -359,12 +360,11 @@ def exercise_order(nb) -> list[tuple[int, str]]:
         if block.solution_end is None:
             found.append((block.solution_start, f"{name}: solution-start has no solution-end"))
             continue
-        inside = [i for i in range(block.solution_start + 1, block.solution_end)
-                  if cells[i].get("cell_type") == "code" and _source(cells[i]).strip()]
-        last = inside[-1] if inside else None
-        if last is None or not CHECK_CALL.search(_source(cells[last])) or last == block.solution:
-            found.append((last if last is not None else block.solution_start,
-                          f"{name}: the solution must end with its check cell (the same check as after the stub)"))
+        last = next((i for i in block.solution_checks if CHECK_CALL.search(_source(cells[i]))), None)
+        if block.solution is None or CHECK_CALL.search(_source(cells[block.solution])) or last is None:
+            found.append((block.solution if block.solution is not None else block.solution_start,
+                          f"{name}: the solution (a code cell of its own) must be followed by its check cell, "
+                          "the same check as after the stub, before solution-end"))
             continue
         printed = _printed(cells[last])
         if PASS not in printed or FAIL in printed or NOT_WRITTEN in printed:
