@@ -272,6 +272,14 @@ def test_flow_of_the_synthetic_chapter(tmp_path):
 
 
 if __name__ == "__main__":  # python tests/test_exercise_flow.py CHAPTER.ipynb ...
-    for path, result in asyncio.run(run_flows(sys.argv[1:] or CHAPTERS)).items():
+    import resource
+
+    started = time.perf_counter()
+    results = asyncio.run(run_flows(sys.argv[1:] or CHAPTERS))
+    for path, result in results.items():
         print(f"{path}: {result.exercises} exercises, {result.checks_run} checks re-run with the solutions, "
               f"{result.seconds:.1f} s: " + ("ok" if not result.problems else "\n  " + "\n  ".join(result.problems)))
+    kernels = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"{len(results)} chapters in {time.perf_counter() - started:.0f} s with {JOBS} kernels at a time; "
+          f"the kernels used {kernels.ru_utime + kernels.ru_stime:.0f} CPU-seconds")
+    sys.exit(any(r.problems for r in results.values()))
