@@ -284,6 +284,15 @@ class Prediction:
         if self.choices and _normal(self.answer) not in {_normal(c) for c in self.choices}:
             raise ValueError(f"Prediction {self.id!r}: answer={self.answer!r} must be one of choices={self.choices!r}")
 
+    @property
+    def signature(self) -> str:
+        """What the learner writes, for reports and graders: ``name = ...``."""
+        return f"{self.name} = ..."
+
+    def all_cases(self) -> List[Case]:
+        """One case, the prediction itself (graders count cases)."""
+        return [Case(1, (), self.answer, True)]
+
     def problem(self, value) -> Optional[str]:
         """Why ``value`` cannot be compared with the answer (wrong kind, not one of the choices), or None."""
         if isinstance(self.answer, str):
@@ -553,7 +562,7 @@ def _not_written(ex, n, what: str) -> CheckResult:
 
 
 def _evaluate_prediction(ex: "Prediction", value) -> CheckResult:
-    if value is Ellipsis:
+    if value is Ellipsis or type(value).__name__ == "ellipsis":   # a grader's stand-in of ... too
         return _not_written(ex, 1, f"Replace ... in `{ex.name} = ...` with your prediction, then "
                                    "run this check again.")
     problem = ex.problem(value)

@@ -53,6 +53,8 @@ def synthetic_chapter() -> nbformat.NotebookNode:
     cells = [new_markdown_cell("# Pooling by hand"), new_code_cell(LIGHT_IMPORTS), new_markdown_cell("## Exercises")]
     for exercise_id in list_exercises(1):
         ex = get_exercise(exercise_id)
+        if isinstance(ex, checks.Prediction):   # the synthetic chapter has function exercises only
+            continue
         label = f"ex-{ex.id}"
         cells += [
             new_markdown_cell(f"````{{exercise-start}} {ex.title}\n:label: {label}\n````\n\nWrite `{ex.signature}`."),
@@ -72,16 +74,36 @@ def chapter() -> nbformat.NotebookNode:
 
 
 def light(nb) -> nbformat.NotebookNode:
-    """The title, a quick imports cell and the exercise section: kernels start in a second."""
-    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "{exercise-start}" in c.source)
+    """The title, a quick imports cell and the exercises (each from its exercise-start to its
+    solution-end; an exercise may sit before the end of the narrative): kernels start in a second."""
+    keep, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "{exercise-start}" in cell.source:
+            inside = True
+        if inside:
+            keep.append(copy.deepcopy(cell))
+        if cell.cell_type == "markdown" and "{solution-end}" in cell.source:
+            inside = False
     out = copy.deepcopy(nb)
-    out.cells = [nb.cells[0], new_code_cell(LIGHT_IMPORTS)] + copy.deepcopy(nb.cells[first:])
+    out.cells = [nb.cells[0], new_code_cell(LIGHT_IMPORTS)] + keep
     return out
 
 
 def defined(cell):
-    """The name of the (first) function a code cell defines, or None."""
-    return next((n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef)), None)
+    """The name of the (first) function a code cell defines, or of the variable a prediction's
+    cell assigns (``relu_net = ...``), or None."""
+    body = ast.parse(cell.source).body
+    function = next((n.name for n in body if isinstance(n, ast.FunctionDef)), None)
+    if function is None and len(body) == 1 and isinstance(body[0], ast.Assign) \
+            and isinstance(body[0].targets[0], ast.Name):
+        return body[0].targets[0].id
+    return function
+
+
+def is_stub(cell) -> bool:
+    """The learner's part: a stub raising NotImplementedError, or a prediction left as ``...``."""
+    code = "\n".join(line.split("#")[0] for line in cell.source.splitlines()).strip()
+    return "NotImplementedError" in cell.source or (code.endswith("= ...") and "\n" not in code)
 
 
 def solutions(nb) -> dict:
@@ -90,7 +112,7 @@ def solutions(nb) -> dict:
 
 
 NB = chapter()
-IDS = [i for i in check_ids(NB)]
+IDS = sorted(check_ids(NB), key=list_exercises().index)   # the order poolkit grade grades them in
 NAMES = {i: get_exercise(i).name for i in IDS}
 REFERENCE = solutions(NB)
 
@@ -125,7 +147,7 @@ def submission(nb, functions: dict = {}, before=(), after=()) -> nbformat.Notebo
     after the imports (``before``) or at the end (``after``)."""
     nb = student_edition(light(nb))
     for cell in nb.cells:
-        if cell.cell_type == "code" and "NotImplementedError" in cell.source and defined(cell) in functions:
+        if cell.cell_type == "code" and is_stub(cell) and defined(cell) in functions:
             cell.source = functions[defined(cell)]
     nb.cells[2:2] = [new_code_cell(s) for s in before]
     nb.cells += [new_code_cell(s) for s in after]
@@ -312,7 +334,7 @@ def test_student_edition_keeps_stubs_checks_and_narrative(editions, path):
             assert (cell.outputs, cell.execution_count) == (original.get("outputs"), original.get("execution_count"))
         elif original.get("outputs"):  # cleared because its output came from a solution
             assert any(re.search(rf"(?<![\w.]){name}\b", cell.source) for name in answers), cell.source
-    stubs = [c for c in edition.cells if c.cell_type == "code" and "raise NotImplementedError" in c.source]
+    stubs = [c for c in edition.cells if c.cell_type == "code" and is_stub(c)]
     assert len(stubs) == len(check_ids(nb))
 
 
@@ -483,7 +505,8 @@ def test_stubs_get_zero_with_the_stub_hint(graded):
         assert result["status"] == "ok" and result["total"] == 0, show(result)
         assert result["notes"] == [], show(result)  # the student edition runs without errors
         for e in result["exercises"]:
-            assert "not written yet. Replace `raise NotImplementedError`" in e["message"]
+            stub = "`raise NotImplementedError`" if isinstance(get_exercise(e["exercise"]), checks.Exercise) else "..."
+            assert f"not written yet. Replace {stub}" in e["message"]
 
 
 def test_wrong_answers_get_partial_marks_and_the_learners_feedback(graded, tmp_path):
