@@ -321,8 +321,7 @@ def test_hints_do_not_give_the_answer_away():
 
     assert any(ex.spoilers for ex in EXERCISES.values())
     for ex in EXERCISES.values():
-        if isinstance(ex, checks.Prediction):   # a Prediction: its own tests check its hint
-            assert plain(str(ex.answer)) not in plain(ex.hint), ex.id
+        if not isinstance(ex, checks.Exercise):   # a Prediction: its own tests check its hint
             continue
         hints = [ex.hint] + [m.hint for m in ex.mistakes]
         if ex.returns == "array":
