@@ -216,10 +216,12 @@ def flows(request):
     started = time.perf_counter()
     results = asyncio.run(run_flows(selected or CHAPTERS))
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
         times = ", ".join(f"{Path(p).stem[:2]} {f.seconds:.0f} s" for p, f in results.items())
-        reporter.write_line(f"\nexercise flow: {len(results)} chapters in {time.perf_counter() - started:.0f} s "
-                            f"with {JOBS} kernels ({times})")
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nexercise flow: {len(results)} chapters in {time.perf_counter() - started:.0f} s "
+                                f"with {JOBS} kernels at a time ({times})")
     return results
 
 
