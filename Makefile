@@ -4,10 +4,11 @@
 #   make pdf       the whole book as one PDF, _build/html/book.pdf (the site's ".pdf" link)
 #   make test      notebook lint, pytest on tests/, nbval on every chapter
 #   make serve     build if needed, then serve _build/html on localhost
-#   make lab       JupyterLab in the course's environment
+#   make lab       JupyterLab in the course's environment, MyST rendered (jupyterlab-myst)
 #   make outputs   re-execute every chapter in place with the pinned versions
 #   make lock      rewrite tools/requirements.lock from the current .venv
 #   make student-edition   the chapters without their solutions, into _build/student
+#   make plain-edition     the chapters with solutions in plain Markdown, into _build/plain
 #   make clean     remove build outputs and caches (keeps .venv)
 
 SHELL := /bin/bash
@@ -44,7 +45,7 @@ XDIST := -n $(JOBS) --dist loadgroup  # the book and site tests share one build
 NBVAL_XDIST := -n $(JOBS) --dist loadfile  # a notebook's cells share one kernel
 endif
 
-.PHONY: help venv book pdf test lint test-unit test-notebooks serve lab outputs lock student-edition clean
+.PHONY: help venv book pdf test lint test-unit test-notebooks serve lab outputs lock student-edition plain-edition clean
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -117,7 +118,8 @@ endif
 
 # ---------------------------------------------------------------- authoring
 
-# LAB_ARGS=--no-browser (or any other JupyterLab option) is passed on.
+# Markdown cells render MyST (exercises, tabs, cross-references) through jupyterlab-myst,
+# pinned in the lock. LAB_ARGS=--no-browser (or any other JupyterLab option) is passed on.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
@@ -133,6 +135,12 @@ outputs: $(STAMP)
 student-edition: $(STAMP)
 	rm -rf _build/student
 	$(BIN)/python -m poolkit student-edition _build/student $(CHAPTERS)
+
+# The notebooks for plain Jupyter, Colab and Binder: solutions kept under a heading, the
+# MyST markup as plain Markdown (Binder's .binder/postBuild makes the same ones).
+plain-edition: $(STAMP)
+	rm -rf _build/plain
+	$(BIN)/python -m poolkit student-edition --with-solutions _build/plain $(CHAPTERS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis tools/.cache

@@ -1,8 +1,9 @@
 """``poolkit`` on the command line: the instructors' tools.
 
-    poolkit student-edition OUTDIR [CHAPTER.ipynb ...]
-        Write each chapter without its solutions into OUTDIR (default chapters:
-        chapters/*.ipynb). See :mod:`poolkit.student`.
+    poolkit student-edition OUTDIR [CHAPTER.ipynb ...] [--with-solutions]
+        Write each chapter without its solutions, in plain Markdown, into OUTDIR
+        (default chapters: chapters/*.ipynb); --with-solutions keeps them under a
+        "Solution" heading (the notebooks for Colab and Binder). See :mod:`poolkit.student`.
 
     poolkit grade SUBMISSION... [--chapter N] [--timeout S] [--notebook-timeout S]
                   [--jobs N] [--json FILE] [--csv FILE] [--feedback DIR] [--quiet]
@@ -37,10 +38,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     edition = commands.add_parser("student-edition", help="write the chapters without their solutions",
                                   description="Write each chapter notebook without its solutions: stubs, "
                                               "check cells and the narrative stay, outputs that could show "
-                                              "an answer are cleared.")
+                                              "an answer are cleared, and the MyST Markdown becomes plain "
+                                              "Markdown that any Jupyter shows as intended.")
     edition.add_argument("outdir", type=Path, metavar="OUTDIR")
     edition.add_argument("chapters", nargs="*", type=Path, metavar="CHAPTER",
                          help="chapter notebooks (default: chapters/*.ipynb)")
+    edition.add_argument("--with-solutions", action="store_true",
+                         help="keep the solutions, under a 'Solution to Exercise N.M' heading, and every "
+                              "stored output (the plain notebooks for Colab and Binder)")
 
     from .gradebook import default_jobs
     from .grading import NOTEBOOK_TIMEOUT, SETUP_TIMEOUT, TIMEOUT
@@ -154,7 +159,7 @@ def _student_edition(args) -> int:
     chapters = args.chapters or sorted(Path("chapters").glob("*.ipynb"))
     if not chapters:
         raise ValueError("no chapter notebooks given, and none in ./chapters")
-    write_student_editions(args.outdir, chapters)
+    write_student_editions(args.outdir, chapters, with_solutions=args.with_solutions)
     return 0
 
 
