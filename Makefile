@@ -89,8 +89,10 @@ test: $(STAMP)
 	    echo "make test: $$step took $$((SECONDS - start)) s"; \
 	done; exit $$status
 
+# Ruff (pinned in the lock, configured in pyproject.toml) on the code, beside the notebook lint.
 lint: $(STAMP)
 	$(BIN)/python tools/lint_notebooks.py
+	$(BIN)/ruff check poolkit tests tools
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) tests/

@@ -42,8 +42,21 @@ from . import im2col as _im2col
 from . import naive as _naive
 from . import separable as _separable
 from . import windows as _windows
-from .functional import (_Input, _adaptive_axes, _argmax_args, _avg_plan, _check_bool, _check_norm_type,
-                         _counts, _divide, _engine, _extreme_nc, _extreme_plan, _unpool_plan, _with_dims)
+from .functional import (
+    _adaptive_axes,
+    _argmax_args,
+    _avg_plan,
+    _check_bool,
+    _check_norm_type,
+    _counts,
+    _divide,
+    _engine,
+    _extreme_nc,
+    _extreme_plan,
+    _Input,
+    _unpool_plan,
+    _with_dims,
+)
 from .geometry import to_tuple
 from .reduction import sum_dtype
 

@@ -260,6 +260,9 @@ def _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, div
     ``divisor`` is ``divisor_override`` (an int) or an int64 array of shape ``(*O,)``.
     """
     inp = _Input(x, dims, data_format, fname, kinds=kinds)
+    if inp.x.dtype == np.uint64:
+        raise TypeError(f"x has dtype uint64; {fname} sums windows in int64, which cannot hold every uint64 "
+                        "(2**63 + 2**63 would wrap): cast x to int64 or float64 first")
     if isinstance(padding, str):
         if count_include_pad:
             raise ValueError(f"count_include_pad={count_include_pad!r} is a PyTorch option; padding={padding!r} "
@@ -295,7 +298,7 @@ def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, dims,
     fractional ``p``. ``p = inf`` is ``max_pool(|x|)``, ``p = -inf`` is ``-max_pool(-|x|)``.
     """
     _Input(x, dims, data_format, f"lp_pool{dims}d", kinds="f")  # validates before any arithmetic
-    _check_norm_type(norm_type)
+    norm_type = _check_norm_type(norm_type)
     x = np.asarray(x)
     common = dict(dims=dims, data_format=data_format, method=method)
     if np.isinf(norm_type):
@@ -311,7 +314,7 @@ def _check_norm_type(norm_type):
     if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, bool) or norm_type == 0 \
             or np.isnan(norm_type):
         raise ValueError(f"norm_type={norm_type!r} must be a nonzero number (the p of the Lp norm)")
-    return norm_type
+    return float(norm_type)    # a Python float: a numpy scalar p (np.int64(2)) would promote float32 x to float64
 
 
 # ---------------------------------------------------------------- adaptive

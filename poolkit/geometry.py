@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ["Axis", "build_axes", "flat_index", "valid_mask", "first_valid_index", "output_size", "same_padding", "explain", "to_tuple"]
+__all__ = ["Axis", "build_axes", "flat_index", "valid_mask", "first_valid_index", "output_size", "same_padding",
+           "explain", "to_tuple"]
 
-IntOrTuple = Union[int, Sequence[int]]
+IntOrTuple = int | Sequence[int]
 
 
 # ---------------------------------------------------------------- argument checks
@@ -43,7 +44,7 @@ def _is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
-def to_tuple(value, n: int, name: str, *, minimum: Optional[int] = None) -> Tuple[int, ...]:
+def to_tuple(value, n: int, name: str, *, minimum: int | None = None) -> tuple[int, ...]:
     """Turn ``value`` (an int or a sequence of ``n`` ints) into an ``n``-tuple of ints.
 
     Raises TypeError for non-integers and ValueError for a wrong length or a value
@@ -103,9 +104,9 @@ class Axis:
     positions: np.ndarray
     valid: np.ndarray
     counted: np.ndarray
-    start: Optional[int] = None
-    stride: Optional[int] = None
-    dilation: Optional[int] = None
+    start: int | None = None
+    stride: int | None = None
+    dilation: int | None = None
 
     @property
     def out(self) -> int:
@@ -122,7 +123,7 @@ class Axis:
         return self.stride is not None
 
     @classmethod
-    def regular_windows(cls, size, kernel, stride, dilation, pad_before, pad_after, out) -> "Axis":
+    def regular_windows(cls, size, kernel, stride, dilation, pad_before, pad_after, out) -> Axis:
         o = np.arange(out)[:, None]
         j = np.arange(kernel)[None, :]
         pos = o * stride - pad_before + j * dilation
@@ -131,7 +132,7 @@ class Axis:
         return cls(size, pos, valid, counted, -pad_before, stride, dilation)
 
     @classmethod
-    def adaptive(cls, size: int, out: int) -> "Axis":
+    def adaptive(cls, size: int, out: int) -> Axis:
         """Adaptive windows: ``[floor(o*L/O), ceil((o+1)*L/O))``, overlapping when O does not divide L."""
         o = np.arange(out)
         starts = (o * size) // out
@@ -141,7 +142,7 @@ class Axis:
         valid = pos < ends[:, None]
         return cls(size, np.where(valid, pos, starts[:, None]), valid, valid)
 
-    def padding(self) -> Tuple[int, int]:
+    def padding(self) -> tuple[int, int]:
         """How far the taps reach outside the input: (before, after), both >= 0."""
         if self.out == 0:
             return 0, 0
@@ -203,7 +204,7 @@ def _torch_out(L, k, s, p, d, ceil_mode) -> int:
     return o
 
 
-def _same_split(L, k, s, d) -> Tuple[int, int, int]:
+def _same_split(L, k, s, d) -> tuple[int, int, int]:
     out = -(-L // s)
     need = max(0, (out - 1) * s + (k - 1) * d + 1 - L)
     return out, need // 2, need - need // 2
@@ -219,7 +220,7 @@ def _parse_padding(padding, n):
 
 
 def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               *, n: Optional[int] = None) -> Tuple[Axis, ...]:
+               *, n: int | None = None) -> tuple[Axis, ...]:
     """Validate a pooling configuration and return one :class:`Axis` per spatial dimension.
 
     ``input_size`` is the spatial shape ``(L1, ..., Ln)``. ``padding`` is an int, an
@@ -326,8 +327,9 @@ def explain(input_size: IntOrTuple, kernel_size: IntOrTuple, stride=None, paddin
             ceil_mode: bool = False) -> str:
     """Say in words what a pooling configuration produces, or why it is invalid.
 
-    >>> print(explain(5, 2, 2, padding=1, ceil_mode=True))
-    dimension 0: L=5, k=2, s=2, p=1, d=1, ceil_mode -> floor((5 + 2*1 - 1*(2-1) - 1 + (2-1)) / 2) + 1 = 4, but window 3 would start at 5 >= L = 5, inside the right padding, so it is dropped -> 3 outputs
+    >>> print(explain(5, 2, 2, padding=1, ceil_mode=True))  # doctest: +NORMALIZE_WHITESPACE
+    dimension 0: L=5, k=2, s=2, p=1, d=1, ceil_mode -> floor((5 + 2*1 - 1*(2-1) - 1 + (2-1)) / 2) + 1 = 4,
+    but window 3 would start at 5 >= L = 5, inside the right padding, so it is dropped -> 3 outputs
     """
     scalar = _is_int(input_size)
     sizes = (int(input_size),) if scalar else tuple(input_size)

@@ -16,6 +16,8 @@ remembers only its last forward pass.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import backward as B
 from . import functional as F
 
@@ -141,7 +143,8 @@ class _LPPool(_Pool):
     Args: ``norm_type`` (p), ``kernel_size``, ``stride`` (None: ``kernel_size``), ``ceil_mode``
     as ``torch.nn.LPPool2d``; ``data_format``, ``method``.
 
-    - forward(x): floating-point ``(N, C, *L)`` -> ``(N, C, *O)``. Cache: ``x``.
+    - forward(x): floating-point ``(N, C, *L)`` -> ``(N, C, *O)``. Cache: a copy of ``x`` (the
+      gradient depends on its values, so changing ``x`` in place afterwards must not change it).
     - backward(grad_output): ``(N, C, *O)`` -> ``dx`` (see :func:`poolkit.lp_pool2d_backward`;
       it recomputes the window sums from the cached ``x``).
     """
@@ -158,7 +161,7 @@ class _LPPool(_Pool):
 
     def forward(self, x):
         y = F.lp_pool(x, *self._args(), **self._options())
-        self.cache = x
+        self.cache = np.array(x, copy=True)
         return y
 
     def backward(self, grad_output):

@@ -12,7 +12,8 @@ import itertools
 
 import numpy as np
 
-from .reduction import MODES, beats, sum_dtype
+from .geometry import _show, to_tuple
+from .reduction import beats, check_mode, sum_dtype
 
 
 def pool2d(X, pool_size, mode="max"):
@@ -22,15 +23,15 @@ def pool2d(X, pool_size, mode="max"):
     and ``Y[i, j]`` is the max (``mode="max"``), mean (``"avg"``) or min (``"min"``)
     of ``X[i:i+p_h, j:j+p_w]``.
 
+    An int ``pool_size`` is a square window. ``Y`` has ``X``'s dtype (a float dtype for
+    the mean of integers).
+
     >>> pool2d(np.arange(9.).reshape(3, 3), (2, 2))
     array([[4., 5.],
            [7., 8.]])
     """
-    if mode not in ("max", "avg", "min"):
-        raise ValueError(f"mode={mode!r} must be 'max', 'avg' or 'min'")
-    X = np.asarray(X)
-    p_h, p_w = pool_size
-    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    X, (p_h, p_w), dtype = _checked(X, pool_size, mode)
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1), dtype=dtype)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
             window = X[i:i + p_h, j:j + p_w]
@@ -41,6 +42,23 @@ def pool2d(X, pool_size, mode="max"):
             else:
                 Y[i, j] = window.min()
     return Y
+
+
+def _checked(X, pool_size, mode):
+    """:func:`pool2d`'s arguments checked: ``(X as an array, (p_h, p_w), Y's dtype)``."""
+    if mode not in ("max", "avg", "min"):
+        raise ValueError(f"mode={mode!r} must be 'max', 'avg' or 'min'")
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X has shape {X.shape}; pool2d pools a 2-D (H, W) array")
+    if X.dtype.kind not in "fiu":
+        raise TypeError(f"X has dtype {X.dtype}; pool2d needs a floating-point or integer array")
+    window = to_tuple(pool_size, 2, "pool_size", minimum=1)
+    if window[0] > X.shape[0] or window[1] > X.shape[1]:
+        raise ValueError(f"pool_size={_show(pool_size)} does not fit in X of shape {X.shape}: "
+                         "the window must fit inside X (pool2d does not pad)")
+    dtype = X.dtype if mode != "avg" or X.dtype.kind == "f" else np.dtype(np.float64)
+    return X, window, dtype
 
 
 def _taps(axes, o):
@@ -58,7 +76,7 @@ def extreme(x, axes, mode="max", return_indices=True):
     Returns ``(values, indices)`` of shape ``(N, C, *O)``; indices are flat positions in
     each ``(n, c)`` plane of ``x`` (always computed: the loop gets them for free).
     """
-    assert mode in MODES
+    check_mode(mode)
     better = beats(mode)
     out_shape = x.shape[:2] + tuple(a.out for a in axes)
     values = np.empty(out_shape, dtype=x.dtype)

@@ -58,7 +58,7 @@ import numpy as np
 
 from . import windows
 from .geometry import Axis, first_valid_index
-from .reduction import fill_value, sum_dtype
+from .reduction import check_mode, fill_value, sum_dtype
 
 CHUNK_BYTES = 1 << 20
 """Target size of one chunk of input (1 MiB): large enough to amortise numpy's per-call overhead,
@@ -130,7 +130,7 @@ def _copy(dst, src):
     np.copyto(dst.view(run), src.view(run))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _void(nbytes):
     """The dtype of ``nbytes`` raw bytes (made once: numpy builds it slowly)."""
     return np.dtype((np.void, nbytes))
@@ -399,6 +399,7 @@ def extreme(x, axes, mode="max", return_indices=True):
     the picked elements in ``x``'s memory (:func:`positions`), what a layer's backward pass
     scatters into; made while each chunk is in cache.
     """
+    check_mode(mode)
     if not all(a.regular for a in axes):
         values, indices = windows.extreme(x, axes, mode, bool(return_indices))
         if return_indices == "positions":

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .geometry import first_valid_index, flat_index
-from .reduction import beats, fill_value, sum_dtype
+from .reduction import beats, check_mode, fill_value, sum_dtype
 
 
 def windows(x, axes, fill=0):
@@ -74,6 +74,7 @@ def extreme(x, axes, mode="max", return_indices=True):
     ``(N, C, *O)`` (indices None unless asked for), following
     :mod:`poolkit.reduction`'s rule exactly.
     """
+    check_mode(mode)
     better = beats(mode)
     fill = fill_value(x.dtype, mode)
     out_shape = x.shape[:2] + tuple(a.out for a in axes)

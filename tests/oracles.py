@@ -186,7 +186,7 @@ def pool_configs(draw, dims=None, *, dilation=True, ceil=True, max_len=7, max_ke
     d = tup(dil, dims)
     ceil_mode = draw(st.booleans()) if ceil else False
     sizes = []
-    for ki, si, pi, di in zip(k, s, p, d):
+    for ki, _si, pi, di in zip(k, s, p, d):
         lo = max(1, (ki - 1) * di + 1 - 2 * pi)  # smallest length with at least one output
         sizes.append(draw(st.integers(lo, max(lo, max_len))))
     batched = draw(st.booleans())

@@ -17,10 +17,20 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from oracles import (
+    METHODS,
+    assert_bits_equal,
+    data_format,
+    make_input,
+    pool_configs,
+    poolkit_input,
+    poolkit_output,
+    tf,
+    torch,
+    tup,
+)
 
 import poolkit
-from oracles import (METHODS, assert_bits_equal, data_format, make_input, pool_configs, poolkit_input,
-                     poolkit_output, tf, torch, tup)
 
 SEEDS = st.integers(0, 2**32 - 1)
 FLOAT_KINDS = st.sampled_from(["ties", "ties", "special", "normal"])

@@ -17,13 +17,24 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from oracles import (
+    FLOATS,
+    INTS,
+    METHODS,
+    assert_bits_equal,
+    assert_close,
+    data_format,
+    finite_scale,
+    make_input,
+    pk,
+    pool_configs,
+    poolkit_input,
+)
 
 import poolkit
 from poolkit import separable
 from poolkit.bench import extra_memory
 from poolkit.geometry import build_axes
-from oracles import (FLOATS, INTS, METHODS, assert_bits_equal, assert_close, data_format, finite_scale,
-                     make_input, pk, pool_configs, poolkit_input)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST = ("separable", "auto")
@@ -345,8 +356,9 @@ def test_forward_memory_is_bounded(monkeypatch, chunk):
     monkeypatch.setattr(separable, "CHUNK_BYTES", chunk)
     for shape, args in [((32, 32, 64, 64), (3, 1, 1)), ((1, 1, 1024, 1024), (7, 1, 3))]:
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        for call in (lambda: poolkit.max_pool2d(x, *args), lambda: poolkit.avg_pool2d(x, *args),
-                     lambda: poolkit.max_pool2d(x, *args, return_indices=True)):
+        for call in (lambda x=x, args=args: poolkit.max_pool2d(x, *args),
+                     lambda x=x, args=args: poolkit.avg_pool2d(x, *args),
+                     lambda x=x, args=args: poolkit.max_pool2d(x, *args, return_indices=True)):
             peak, outputs = extra_memory(call)
             assert peak - outputs <= min(x.nbytes, 8 * chunk), (shape, args, peak - outputs)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracles import torch
 
 import poolkit
-from oracles import torch
 
 SPATIAL = {1: (7,), 2: (5, 6), 3: (4, 3, 5)}
 

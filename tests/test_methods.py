@@ -18,10 +18,21 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import (
+    FLOATS,
+    INTS,
+    METHODS,
+    assert_bits_equal,
+    assert_close,
+    finite_scale,
+    make_input,
+    pool_configs,
+    torch,
+    torch_out,
+    tup,
+)
 
 import poolkit
-from oracles import (FLOATS, INTS, METHODS, assert_bits_equal, assert_close, finite_scale, make_input, pool_configs,
-                     torch, torch_out, tup)
 
 SEEDS = st.integers(0, 2**32 - 1)
 

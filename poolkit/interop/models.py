@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Tuple
 
 import numpy as np
 
@@ -39,7 +38,7 @@ class ModelTranslation:
     """
 
     source: str
-    layers: Tuple[LayerTranslation, ...]
+    layers: tuple[LayerTranslation, ...]
 
     @property
     def code(self) -> str:

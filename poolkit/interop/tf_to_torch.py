@@ -9,9 +9,25 @@ from __future__ import annotations
 import math
 
 from ..geometry import Axis, _show, build_axes
-from .translation import (Step, Translation, _Raw, _call, _channels_last, _dims_from, _explicit_pads, _guard,
-                          _kind, _layout_name, _layout_step, _lit, _mask_steps, _relayout, _shape, _tf_window,
-                          _torch_pad)
+from .translation import (
+    Step,
+    Translation,
+    _call,
+    _channels_last,
+    _dims_from,
+    _explicit_pads,
+    _guard,
+    _kind,
+    _layout_name,
+    _layout_step,
+    _lit,
+    _mask_steps,
+    _Raw,
+    _relayout,
+    _shape,
+    _tf_window,
+    _torch_pad,
+)
 
 
 def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="channels_last", input_shape=None,

@@ -13,8 +13,23 @@ import numpy as np
 
 from ..functional import _counts
 from ..geometry import _show, build_axes, to_tuple
-from .translation import (Step, Translation, _Raw, _call, _channels_last, _dims_from, _guard, _kind,
-                          _layout_step, _lit, _mask_steps, _relayout, _shape, _source_call, _tf_pad)
+from .translation import (
+    Step,
+    Translation,
+    _call,
+    _channels_last,
+    _dims_from,
+    _guard,
+    _kind,
+    _layout_step,
+    _lit,
+    _mask_steps,
+    _Raw,
+    _relayout,
+    _shape,
+    _source_call,
+    _tf_pad,
+)
 
 
 def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ceil_mode=False,

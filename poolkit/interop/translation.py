@@ -18,7 +18,6 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional, Tuple
 
 import numpy as np
 
@@ -73,15 +72,15 @@ class Translation:
 
     framework: str
     source: str
-    steps: Tuple[Step, ...]
+    steps: tuple[Step, ...]
     layout: str
-    input_shape: Optional[tuple]
-    output_shape: Optional[tuple]
+    input_shape: tuple | None
+    output_shape: tuple | None
     size_specific: bool
     name: str = "pool"
 
     @property
-    def imports(self) -> Tuple[str, ...]:
+    def imports(self) -> tuple[str, ...]:
         """The import lines :attr:`function_code` needs."""
         body = "\n".join(step.code for step in self.steps)
         lines = ["import math", ""] if "math." in body else []
