@@ -7,7 +7,8 @@ vectorised, but the matrix holds every input element up to ``K`` times (9x for a
 3x3 window with stride 1), which is why ``method="auto"`` never uses it.
 
 :func:`col2im` is its adjoint: it adds every row back into the windows it came
-from, accumulating where windows overlap (the backward pass of a sum).
+from, accumulating where windows overlap (the backward pass of a sum, :func:`spread`).
+:func:`route`, the backward pass of max and min, adds each gradient at its index.
 """
 
 from __future__ import annotations
@@ -117,3 +118,21 @@ def extreme(x, axes, mode="max", return_indices=True):
 def window_sum(x, axes):
     """Sum of the in-bounds elements of each window: ``(N, C, *L) -> (N, C, *O)`` via the column matrix."""
     return _columns(x, axes, 0).sum(axis=-1, dtype=sum_dtype(x.dtype))
+
+
+def route(grad, indices, axes, x_shape):
+    """Backward of :func:`extreme`: ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]``, one
+    ``np.add.at`` over every plane (in output order, so bit-exact with PyTorch's sums).
+    ``grad``, ``indices``: ``(N, C, *O)``; returns ``dx`` of shape ``x_shape`` and grad's dtype."""
+    planes, plane, outputs = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:])), int(np.prod(grad.shape[2:]))
+    dx = np.zeros((planes, plane), dtype=grad.dtype)
+    np.add.at(dx, (np.arange(planes)[:, None], indices.reshape(planes, outputs).astype(np.int64, copy=False)),
+              grad.reshape(planes, outputs))
+    return dx.reshape(x_shape)
+
+
+def spread(grad, axes, x_shape):
+    """Backward of :func:`window_sum`: ``grad`` broadcast to a column matrix ``(N, C, *O, K)`` and
+    added back into the windows (:func:`scatter_add`, col2im's core); padding taps drop out."""
+    cols = np.broadcast_to(grad[..., None], grad.shape + (int(np.prod([a.taps for a in axes])),))
+    return scatter_add(cols, axes, x_shape)

@@ -91,8 +91,8 @@ class _ExtremePool(_Pool):
 
     def backward(self, grad_output):
         x, positions = self._cached()     # the forward's own positions: scattered without a range check
-        return B._extreme_backward(self.mode, grad_output, x, *self._args(), positions=positions, check=False,
-                                   **self._options())
+        return B.cached_positions_backward(self.mode, grad_output, x, positions, *self._args(), dims=self.dims,
+                                           data_format=self.data_format)
 
 
 class _MinPool(_ExtremePool):

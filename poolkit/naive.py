@@ -3,7 +3,8 @@
 :func:`pool2d` is the loop exactly as readers first meet it (2-D, stride 1, no
 padding). :func:`extreme` and :func:`window_sum` are the same loop grown to every
 option poolkit supports, in any number of dimensions; ``method="naive"`` runs
-them, and the faster methods are tested against them.
+them, and the faster methods are tested against them. :func:`route` and
+:func:`spread`, their backward passes, are the same loops with the arrow reversed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from .geometry import _show, to_tuple
+from .geometry import show, to_tuple
 from .reduction import beats, check_mode, sum_dtype
 
 
@@ -55,7 +56,7 @@ def _checked(X, pool_size, mode):
         raise TypeError(f"X has dtype {X.dtype}; pool2d needs a floating-point or integer array")
     window = to_tuple(pool_size, 2, "pool_size", minimum=1)
     if window[0] > X.shape[0] or window[1] > X.shape[1]:
-        raise ValueError(f"pool_size={_show(pool_size)} does not fit in X of shape {X.shape}: "
+        raise ValueError(f"pool_size={show(pool_size)} does not fit in X of shape {X.shape}: "
                          "the window must fit inside X (pool2d does not pad)")
     dtype = X.dtype if mode != "avg" or X.dtype.kind == "f" else np.dtype(np.float64)
     return X, window, dtype
@@ -103,3 +104,28 @@ def window_sum(x, axes):
             for pos, _ in _taps(axes, o):
                 sums[(n, c) + o] += x[(n, c) + pos]
     return sums
+
+
+def route(grad, indices, axes, x_shape):
+    """Backward of :func:`extreme`, by loops: ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]``
+    for every output ``o``, in output order. ``grad``, ``indices``: ``(N, C, *O)``; returns
+    ``dx`` of shape ``x_shape`` (``(N, C, *L)``) and grad's dtype."""
+    planes, plane = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:]))
+    outputs = int(np.prod(grad.shape[2:]))
+    dx = np.zeros((planes, plane), dtype=grad.dtype)
+    g, idx = grad.reshape(planes, outputs), indices.reshape(planes, outputs)
+    for p in range(planes):
+        for o in range(outputs):
+            dx[p, idx[p, o]] += g[p, o]
+    return dx.reshape(x_shape)
+
+
+def spread(grad, axes, x_shape):
+    """Backward of :func:`window_sum`, by loops: every in-bounds tap of window ``o`` receives
+    ``grad[n, c, o]``. ``grad``: ``(N, C, *O)``; returns ``dx`` of shape ``x_shape``."""
+    dx = np.zeros(x_shape, dtype=grad.dtype)
+    for n, c in np.ndindex(*x_shape[:2]):
+        for o in np.ndindex(grad.shape[2:]):
+            for pos, _ in _taps(axes, o):
+                dx[(n, c) + pos] += grad[(n, c) + o]
+    return dx

@@ -56,7 +56,7 @@ import sys
 
 import numpy as np
 
-from . import windows
+from . import im2col, windows
 from .geometry import Axis, first_valid_index
 from .reduction import check_mode, fill_value, sum_dtype
 
@@ -66,18 +66,18 @@ small enough that the chunk's buffers stay in the last-level cache (on shapes A-
 :mod:`poolkit.bench`, 1 MiB was the fastest of 256 KiB to 4 MiB)."""
 
 
-def _channels_last(x):
+def stored_channels_last(x):
     """Is ``x`` (``(N, C, *L)``) stored channels-last, as a C-contiguous ``(N, *L, C)``?"""
     return x.ndim > 2 and np.moveaxis(x, 1, -1).flags.c_contiguous and not x.flags.c_contiguous
 
 
-def _memory_order(x):
+def memory_order(x):
     """``(N, C, *L)`` -> a C-contiguous ``(B, *L, T)`` array and whether it is channels-last.
 
     Channels-first data becomes ``(N*C, *L, 1)``; channels-last (``(N, *L, C)`` in
     memory) becomes ``(N, *L, C)``. Other strides are copied to channels-first.
     """
-    if _channels_last(x):
+    if stored_channels_last(x):
         return np.moveaxis(x, 1, -1), True
     x = np.ascontiguousarray(x)
     return x.reshape((x.shape[0] * x.shape[1],) + x.shape[2:] + (1,)), False
@@ -85,7 +85,7 @@ def _memory_order(x):
 
 def absolute(index, plane, start=0, out=None):
     """Positions in memory of per-plane flat indices: ``index`` is ``(b, *O, T)`` in memory
-    order (see :func:`_memory_order`), for planes ``start`` to ``start + b`` of ``plane``
+    order (see :func:`memory_order`), for planes ``start`` to ``start + b`` of ``plane``
     elements each; element ``(i, ..., t)`` becomes ``((start + i) * plane + index) * T + t``,
     its flat position in the ``(B, *L, T)`` memory. Written to ``out`` if given."""
     b, T = index.shape[0], index.shape[-1]
@@ -269,7 +269,7 @@ def _plan(shape, per, axes, dtype, fill, upsample=None, direct=False, empty=Fals
     return passes
 
 
-def _row_blocks(axis, row_bytes, budget):
+def row_blocks(axis, row_bytes, budget):
     """Split the outputs of the outermost dimension into blocks whose input rows fill about a chunk.
 
     Yields ``(outputs, rows, sub_axis)``: a slice of output positions, the slice of input
@@ -317,7 +317,7 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None, divisor=Non
     budget = CHUNK_BYTES                                      # of input (a stream of tap codes is narrower)
     row_bytes = math.prod(first.shape[2:]) * first.itemsize
     blocks = [(slice(0, axes[0].out), slice(0, first.shape[1]), axes[0])] if upsample else \
-        list(_row_blocks(axes[0], row_bytes, budget))
+        list(row_blocks(axes[0], row_bytes, budget))
     out_spatial = tuple(ax.out for ax in axes)
     keep = [len(stream) < 4 or stream[3] for stream in streams]
     streams = [stream[:3] for stream in streams]
@@ -403,10 +403,10 @@ def extreme(x, axes, mode="max", return_indices=True):
     if not all(a.regular for a in axes):
         values, indices = windows.extreme(x, axes, mode, bool(return_indices))
         if return_indices == "positions":
-            indices = positions(indices, math.prod(x.shape[2:]), _channels_last(x))
+            indices = positions(indices, math.prod(x.shape[2:]), stored_channels_last(x))
         return values, indices
     fill = fill_value(x.dtype, mode)
-    mem, last = _memory_order(x)
+    mem, last = memory_order(x)
     if not return_indices:
         op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, x.dtype)
 
@@ -561,7 +561,7 @@ def window_sum(x, axes, divisor=None):
         if divisor is not None:
             sums /= np.asarray(divisor, dtype=sums.dtype)
         return sums
-    mem, last = _memory_order(x)
+    mem, last = memory_order(x)
     if divisor is not None:
         d = np.asarray(divisor)
         if d.size and not any(d.strides):                # one number (a broadcast): divide by a scalar
@@ -588,15 +588,81 @@ def transposed(axis):
     return Axis.regular_windows(size, k, 1, d, before, after, axis.size)
 
 
-def spread(grad, axes):
-    """Adjoint of :func:`window_sum`: ``(N, C, *O) -> (N, C, *L)`` for regular windows.
+def spread(grad, axes, x_shape=None):
+    """Adjoint of :func:`window_sum`: ``(N, C, *O) -> (N, C, *L)`` (``x_shape``).
 
     Element ``i`` of the result is the sum of ``grad`` over the windows that contain
     ``i`` (padding taps drop out), computed as a window sum of ``grad`` upsampled by
     the strides, over the :func:`transposed` windows: the same passes as the forward,
-    one dimension at a time. ``grad``'s dtype is kept.
+    one dimension at a time. ``grad``'s dtype is kept. Adaptive windows, which vary in
+    size, are scattered back as :func:`poolkit.im2col.spread` does.
     """
-    mem, last = _memory_order(grad)
+    if not all(a.regular for a in axes):
+        return im2col.spread(grad, axes, x_shape)
+    mem, last = memory_order(grad)
     (dx,) = _run([(mem, grad.dtype, 0)], [transposed(a) for a in axes], _add_taps,
                  upsample=[a.stride for a in axes])
     return _to_input_layout(dx, grad, last)
+
+
+# ---------------------------------------------------------------- max/min backward: a scatter-add
+def route(grad, indices, axes, x_shape):
+    """Adjoint of picking one element per window: ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]``.
+
+    ``grad`` and ``indices`` are ``(N, C, *O)``; returns ``dx`` of shape ``x_shape`` (``(N, C, *L)``)
+    and grad's dtype. The indices become positions in ``dx``'s memory (:func:`absolute`), a chunk
+    of planes at a time (made in cache), and :func:`add_at` adds in output order, as PyTorch's
+    kernel does, so the sums agree with it bit for bit.
+    """
+    plane, outputs = math.prod(x_shape[2:]), math.prod(grad.shape[2:])
+    # In grad's memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
+    g, last = memory_order(grad)
+    B, T = g.shape[0], g.shape[-1]
+    g = g.reshape(B, outputs, T)
+    idx = (np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
+    dx = np.zeros(math.prod(x_shape), dtype=grad.dtype)
+    per = max(1, min(B, CHUNK_BYTES // max(1, 8 * outputs * T)))    # planes whose positions fill a chunk
+    pos = np.empty((per, outputs, T), dtype=np.int64)
+    for b0 in range(0, B, per):
+        b = min(per, B - b0)
+        absolute(idx[b0:b0 + b].astype(np.int64, copy=False), plane, b0, out=pos[:b])
+        add_at(dx, pos[:b].reshape(-1), g[b0:b0 + b].reshape(-1))
+    return in_layout(dx, x_shape, last)
+
+
+def scatter(grad, positions, x_shape, last=False, check=True):
+    """``dx`` with ``dx.flat[positions] += grad``: the scatter-add of a layer's backward pass.
+
+    ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in ``dx``
+    (``(N, C, *L)``) laid out channels-last (``(N, *L, C)``, if ``last``) or channels-first,
+    as :func:`positions` makes them. The additions run in that order, so each element
+    receives its additions in output order. With ``check``, a position outside ``dx`` is a
+    ValueError (a layer skips the check: its positions are its forward pass's own).
+    """
+    def ordered(a):
+        return np.moveaxis(a, 1, -1).reshape(-1) if last else a.reshape(-1)
+    dx = np.zeros(math.prod(x_shape), dtype=grad.dtype)
+    add_at(dx, ordered(positions).astype(np.int64, copy=False), ordered(grad), check)
+    return in_layout(dx, x_shape, last)
+
+
+def add_at(dx, positions, grad, check=False):
+    """``dx[positions] += grad`` for flat arrays: ``np.add.at``, numpy's fast path for ``ufunc.at``
+    (one index array), a chunk at a time; with ``check``, each chunk's positions are first
+    checked to lie in ``dx`` (then added while in cache)."""
+    per = max(1, CHUNK_BYTES // 8)
+    for i in range(0, positions.size, per):
+        chunk = positions[i:i + per]
+        if check and chunk.view(np.uint64).max() >= dx.size:    # (a negative position reads as a huge one)
+            low = chunk.min()
+            raise ValueError(f"positions contains {low if low < 0 else chunk.max()}, outside [0, {dx.size}): "
+                             "positions must be those the forward pass returned with "
+                             "return_indices='positions' for this x")
+        np.add.at(dx, chunk, grad[i:i + per])
+
+
+def in_layout(flat, x_shape, last):
+    """A flat array holding ``(N, C, *L)`` channels-last (``last``) or channels-first -> ``(N, C, *L)``."""
+    if last:
+        return np.moveaxis(flat.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
+    return flat.reshape(x_shape)

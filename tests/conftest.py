@@ -1,6 +1,7 @@
 """Shared test set-up.
 
-- TensorFlow's logging switches are set before anything can import TensorFlow.
+- TensorFlow's logging switches are set before anything can import TensorFlow: this is the
+  test suite's one place for them (subprocesses inherit them).
 - Hypothesis runs the "ci" profile (the same examples every run) unless
   ``HYPOTHESIS_PROFILE=dev``.
 - ``book``: the book, built once per test session (tests/test_book.py and
@@ -91,11 +92,10 @@ def book(tmp_path_factory) -> BookBuild:
     """Build the book from the checkout into a temporary folder, as `make book` does
     (clean output folder, warnings as errors, nitpicky, keep going to report all)."""
     out = tmp_path_factory.mktemp("book")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
     start = time.perf_counter()
     proc = subprocess.run(
         [_jupyter_book(), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+        cwd=ROOT, capture_output=True, text=True, timeout=1800,
     )
     return BookBuild(proc.returncode, proc.stdout + proc.stderr, out / "_build" / "html",
                      time.perf_counter() - start)

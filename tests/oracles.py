@@ -9,15 +9,11 @@ well as in conftest.py, before anything can import it.
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 from hypothesis import strategies as st
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-import poolkit  # noqa: E402
+import poolkit  # (TensorFlow's log variables: tests/conftest.py sets them, before any test module is imported)
 
 FLOATS = ("float16", "float32", "float64")
 INTS = ("int8", "int16", "int32", "int64", "uint8")
