@@ -37,7 +37,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import plan, separable
-from .functional import _with_dims
 from .geometry import to_tuple
 from .reduction import sum_dtype
 from .separable import scatter  # noqa: F401  (poolkit.backward.scatter: the layers' scatter-add)
@@ -158,7 +157,7 @@ def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
     - indices: optional, the forward's indices (``return_indices=True``); given, they are
       used as they are and the forward pass is not recomputed.
     - positions: optional, instead of ``indices``, the forward's positions in ``x``
-      (``return_indices="positions"``): one scatter-add, no conversion (the layers do this).
+      (:func:`~poolkit.functional.pool_positions`): one scatter-add, no conversion.
 
     Returns ``dx``: shape, layout and dtype of ``x``. Each output's gradient goes, whole,
     to the element the forward pass picked: the first maximal tap in scan order on ties,
@@ -191,7 +190,7 @@ def _extreme_backward(mode, grad_output, x, kernel_size, stride=None, padding=0,
 def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stride=None, padding=0, dilation=1,
                               ceil_mode=False, *, dims, data_format="channels_first"):
     """Gradient of max (``mode="max"``) or min pooling from a layer's cache: ``positions`` are the
-    forward pass's own (``return_indices="positions"``, for this ``x``), so they are scattered
+    forward pass's own (:func:`~poolkit.functional.pool_positions`, for this ``x``), so they are scattered
     without reading them first (the range check costs 10-25% of the backward pass).
 
     What :class:`~poolkit.layers.MaxPool2d` and the other max/min layers call; given positions
@@ -218,7 +217,7 @@ def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False
 
 
 # ---------------------------------------------------------------- averages
-def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=None,
+def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                       divisor_override=None, *, dims, data_format="channels_first", method="auto"):
     """Gradient of :func:`~poolkit.functional.avg_pool` with respect to ``x``.
 
@@ -334,20 +333,734 @@ def max_pool_with_argmax_backward(grad_output, x, ksize, strides, padding, inclu
     return _picked(grad_output, "max", p, None, method, fname)
 
 
-# ---------------------------------------------------------------- 1-D, 2-D, 3-D names
-def _named(generic, forward):
-    return tuple(_with_dims(generic, d, f"{forward}{d}d_backward") for d in (1, 2, 3))
+# ---------------------------------------------------------------- 1-D, 2-D, 3-D
+def max_pool1d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.max_pool1d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first maximal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.max_pool1d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 3., 0.]]])
+    >>> max_pool1d_backward(np.ones((1, 1, 3)), x, 3, stride=1)
+    array([[[0., 2., 0., 1., 0.]]])
+    """
+    return max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=1, data_format=data_format, method=method)
 
 
-max_pool1d_backward, max_pool2d_backward, max_pool3d_backward = _named(max_pool_backward, "max_pool")
-min_pool1d_backward, min_pool2d_backward, min_pool3d_backward = _named(min_pool_backward, "min_pool")
-avg_pool1d_backward, avg_pool2d_backward, avg_pool3d_backward = _named(avg_pool_backward, "avg_pool")
-lp_pool1d_backward, lp_pool2d_backward, lp_pool3d_backward = _named(lp_pool_backward, "lp_pool")
-adaptive_max_pool1d_backward, adaptive_max_pool2d_backward, adaptive_max_pool3d_backward = \
-    _named(adaptive_max_pool_backward, "adaptive_max_pool")
-adaptive_avg_pool1d_backward, adaptive_avg_pool2d_backward, adaptive_avg_pool3d_backward = \
-    _named(adaptive_avg_pool_backward, "adaptive_avg_pool")
-max_unpool1d_backward, max_unpool2d_backward, max_unpool3d_backward = _named(max_unpool_backward, "max_unpool")
+def min_pool1d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.min_pool1d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first minimal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.min_pool1d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 3., 0.]]])
+    >>> min_pool1d_backward(np.ones((1, 1, 3)), x, 3, stride=1)
+    array([[[1., 0., 1., 0., 1.]]])
+    """
+    return min_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=1, data_format=data_format, method=method)
+
+
+def avg_pool1d_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.avg_pool1d` with respect to ``x``.
+
+    Every real element of window ``o`` receives ``grad_output[o] / divisor[o]``, with the forward's
+    divisor; padding taps receive nothing.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+        Only its shape and dtype matter: the average is linear.
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, data_format, method
+        As in :func:`~poolkit.functional.avg_pool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> avg_pool1d_backward(np.ones((1, 1, 3)), x, 2)
+    array([[[0.5, 0.5, 0.5, 0.5, 0.5, 0.5]]])
+    """
+    return avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, dims=1, data_format=data_format, method=method)
+
+
+def lp_pool1d_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_mode=False, *,
+                       data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.lp_pool1d`: the derivative of PyTorch's formula
+    (see :func:`lp_pool_backward`).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    norm_type, kernel_size, stride, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.lp_pool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> lp_pool1d_backward(np.ones((1, 1, 3)), x, 1, 2)
+    array([[[1., 1., 1., 1., 1., 1.]]])
+    """
+    return lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode, dims=1, data_format=data_format,
+                            method=method)
+
+
+def adaptive_max_pool1d_backward(grad_output, x, output_size, return_indices=False, *, indices=None,
+                                 data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_max_pool1d`: each output's gradient goes to
+    the element its window picked.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_max_pool1d`; ``return_indices`` is accepted and ignored.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices: used as given.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> adaptive_max_pool1d_backward(np.ones((1, 1) + (1,) * 1), x, 1)
+    array([[[0., 0., 0., 1., 0., 0.]]])
+    """
+    return adaptive_max_pool_backward(grad_output, x, output_size, indices=indices, dims=1, data_format=data_format,
+                                      method=method)
+
+
+def adaptive_avg_pool1d_backward(grad_output, x, output_size, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_avg_pool1d`: each element of window ``o``
+    receives ``grad_output[o] / len(window o)``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_avg_pool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> adaptive_avg_pool1d_backward(np.ones((1, 1) + (1,) * 1), x, 1)
+    array([[[0.16666667, 0.16666667, 0.16666667, 0.16666667, 0.16666667,
+             0.16666667]]])
+    """
+    return adaptive_avg_pool_backward(grad_output, x, output_size, dims=1, data_format=data_format, method=method)
+
+
+def max_unpool1d_backward(grad_output, x, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                          data_format="channels_first"):
+    """Gradient of :func:`~poolkit.functional.max_unpool1d` with respect to ``x``: the gradient read
+    back at each index (a gather).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the unpooled output (channels-last with ``data_format``).
+    x, indices : ndarray, shape (N, C, L) or (C, L)
+        The forward's values (floating point) and their indices.
+    kernel_size, stride, padding, output_size, data_format
+        As in :func:`~poolkit.functional.max_unpool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> from poolkit.functional import max_pool1d
+    >>> y, i = max_pool1d(x, 2, return_indices=True)
+    >>> max_unpool1d_backward(np.ones_like(x), y, i, 2)
+    array([[[1., 1., 1.]]])
+    """
+    return max_unpool_backward(grad_output, x, indices, kernel_size, stride, padding, output_size, dims=1,
+                               data_format=data_format)
+
+
+def max_pool2d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.max_pool2d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first maximal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.max_pool2d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)
+    array([[[[0., 0., 0., 0.],
+             [0., 1., 0., 1.],
+             [0., 0., 0., 0.],
+             [0., 1., 0., 1.]]]])
+    """
+    return max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=2, data_format=data_format, method=method)
+
+
+def min_pool2d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.min_pool2d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first minimal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.min_pool2d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> min_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)
+    array([[[[1., 0., 1., 0.],
+             [0., 0., 0., 0.],
+             [1., 0., 1., 0.],
+             [0., 0., 0., 0.]]]])
+    """
+    return min_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=2, data_format=data_format, method=method)
+
+
+def avg_pool2d_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.avg_pool2d` with respect to ``x``.
+
+    Every real element of window ``o`` receives ``grad_output[o] / divisor[o]``, with the forward's
+    divisor; padding taps receive nothing.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+        Only its shape and dtype matter: the average is linear.
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, data_format, method
+        As in :func:`~poolkit.functional.avg_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> avg_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)
+    array([[[[0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25]]]])
+    """
+    return avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, dims=2, data_format=data_format, method=method)
+
+
+def lp_pool2d_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_mode=False, *,
+                       data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.lp_pool2d`: the derivative of PyTorch's formula
+    (see :func:`lp_pool_backward`).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    norm_type, kernel_size, stride, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.lp_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> lp_pool2d_backward(np.ones((1, 1, 2, 2)), x, 1, 2)
+    array([[[[1., 1., 1., 1.],
+             [1., 1., 1., 1.],
+             [1., 1., 1., 1.],
+             [1., 1., 1., 1.]]]])
+    """
+    return lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode, dims=2, data_format=data_format,
+                            method=method)
+
+
+def adaptive_max_pool2d_backward(grad_output, x, output_size, return_indices=False, *, indices=None,
+                                 data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_max_pool2d`: each output's gradient goes to
+    the element its window picked.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_max_pool2d`; ``return_indices`` is accepted and ignored.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices: used as given.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_max_pool2d_backward(np.ones((1, 1) + (1,) * 2), x, 1)
+    array([[[[0., 0., 0., 0.],
+             [0., 0., 0., 0.],
+             [0., 0., 0., 0.],
+             [0., 0., 0., 1.]]]])
+    """
+    return adaptive_max_pool_backward(grad_output, x, output_size, indices=indices, dims=2, data_format=data_format,
+                                      method=method)
+
+
+def adaptive_avg_pool2d_backward(grad_output, x, output_size, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_avg_pool2d`: each element of window ``o``
+    receives ``grad_output[o] / len(window o)``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_avg_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_avg_pool2d_backward(np.ones((1, 1) + (1,) * 2), x, 1)
+    array([[[[0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625]]]])
+    """
+    return adaptive_avg_pool_backward(grad_output, x, output_size, dims=2, data_format=data_format, method=method)
+
+
+def max_unpool2d_backward(grad_output, x, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                          data_format="channels_first"):
+    """Gradient of :func:`~poolkit.functional.max_unpool2d` with respect to ``x``: the gradient read
+    back at each index (a gather).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the unpooled output (channels-last with ``data_format``).
+    x, indices : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's values (floating point) and their indices.
+    kernel_size, stride, padding, output_size, data_format
+        As in :func:`~poolkit.functional.max_unpool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> from poolkit.functional import max_pool2d
+    >>> y, i = max_pool2d(x, 2, return_indices=True)
+    >>> max_unpool2d_backward(np.ones_like(x), y, i, 2)
+    array([[[[1., 1.],
+             [1., 1.]]]])
+    """
+    return max_unpool_backward(grad_output, x, indices, kernel_size, stride, padding, output_size, dims=2,
+                               data_format=data_format)
+
+
+def max_pool3d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.max_pool3d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first maximal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.max_pool3d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> max_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 2)
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 1.]]]]])
+    """
+    return max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=3, data_format=data_format, method=method)
+
+
+def min_pool3d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.min_pool3d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first minimal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.min_pool3d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> min_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 2)
+    array([[[[[1., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 0.]]]]])
+    """
+    return min_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=3, data_format=data_format, method=method)
+
+
+def avg_pool3d_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.avg_pool3d` with respect to ``x``.
+
+    Every real element of window ``o`` receives ``grad_output[o] / divisor[o]``, with the forward's
+    divisor; padding taps receive nothing.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+        Only its shape and dtype matter: the average is linear.
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, data_format, method
+        As in :func:`~poolkit.functional.avg_pool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> avg_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 2)
+    array([[[[[0.125, 0.125],
+              [0.125, 0.125]],
+    <BLANKLINE>
+             [[0.125, 0.125],
+              [0.125, 0.125]]]]])
+    """
+    return avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, dims=3, data_format=data_format, method=method)
+
+
+def lp_pool3d_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_mode=False, *,
+                       data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.lp_pool3d`: the derivative of PyTorch's formula
+    (see :func:`lp_pool_backward`).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    norm_type, kernel_size, stride, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.lp_pool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> lp_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 1, 2)
+    array([[[[[1., 1.],
+              [1., 1.]],
+    <BLANKLINE>
+             [[1., 1.],
+              [1., 1.]]]]])
+    """
+    return lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode, dims=3, data_format=data_format,
+                            method=method)
+
+
+def adaptive_max_pool3d_backward(grad_output, x, output_size, return_indices=False, *, indices=None,
+                                 data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_max_pool3d`: each output's gradient goes to
+    the element its window picked.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_max_pool3d`; ``return_indices`` is accepted and ignored.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices: used as given.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> adaptive_max_pool3d_backward(np.ones((1, 1) + (1,) * 3), x, 1)
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 1.]]]]])
+    """
+    return adaptive_max_pool_backward(grad_output, x, output_size, indices=indices, dims=3, data_format=data_format,
+                                      method=method)
+
+
+def adaptive_avg_pool3d_backward(grad_output, x, output_size, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_avg_pool3d`: each element of window ``o``
+    receives ``grad_output[o] / len(window o)``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_avg_pool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> adaptive_avg_pool3d_backward(np.ones((1, 1) + (1,) * 3), x, 1)
+    array([[[[[0.125, 0.125],
+              [0.125, 0.125]],
+    <BLANKLINE>
+             [[0.125, 0.125],
+              [0.125, 0.125]]]]])
+    """
+    return adaptive_avg_pool_backward(grad_output, x, output_size, dims=3, data_format=data_format, method=method)
+
+
+def max_unpool3d_backward(grad_output, x, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                          data_format="channels_first"):
+    """Gradient of :func:`~poolkit.functional.max_unpool3d` with respect to ``x``: the gradient read
+    back at each index (a gather).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the unpooled output (channels-last with ``data_format``).
+    x, indices : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's values (floating point) and their indices.
+    kernel_size, stride, padding, output_size, data_format
+        As in :func:`~poolkit.functional.max_unpool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> from poolkit.functional import max_pool3d
+    >>> y, i = max_pool3d(x, 2, return_indices=True)
+    >>> max_unpool3d_backward(np.ones_like(x), y, i, 2)
+    array([[[[[1.]]]]])
+    """
+    return max_unpool_backward(grad_output, x, indices, kernel_size, stride, padding, output_size, dims=3,
+                               data_format=data_format)
+
 
 __all__ += [f"{name}{d}d_backward" for name in ("max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool",
                                                  "adaptive_avg_pool", "max_unpool") for d in (1, 2, 3)]

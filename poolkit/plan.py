@@ -137,23 +137,18 @@ def max_min(x, kernel_size, stride, padding, dilation, ceil_mode, *, dims, data_
 def average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, *, dims, data_format,
             fname, kinds="fiu"):
     """The plan of an average pooling call, with its divisor: ``divisor_override``, else the taps
-    inside the padded input (``count_include_pad``), else the real elements of each window.
-    ``count_include_pad=None`` means True for integer padding and False for ``"same"``/``"valid"``."""
+    inside the padded input (``count_include_pad``, integer padding only), else the real elements
+    of each window (always for ``"same"``/``"valid"``, as TensorFlow)."""
     p = Plan(x, dims, data_format, fname, kinds=kinds)
     if p.x.dtype == np.uint64:
         raise TypeError(f"x has dtype uint64; {fname} sums windows in int64, which cannot hold every uint64 "
                         "(2**63 + 2**63 would wrap): cast x to int64 or float64 first")
-    if isinstance(padding, str):
-        if count_include_pad:
-            raise ValueError(f"count_include_pad={count_include_pad!r} is a PyTorch option; padding={padding!r} "
-                             "averages over real elements only, as TensorFlow (leave count_include_pad unset)")
+    count_include_pad = check_bool(True if count_include_pad is None else count_include_pad, "count_include_pad")
+    if isinstance(padding, str):                        # TensorFlow's padding: TensorFlow's divisor
         if divisor_override is not None:
             raise ValueError(f"divisor_override={divisor_override!r} is a PyTorch option and cannot be combined "
                              f"with padding={padding!r}")
         count_include_pad = False
-    elif count_include_pad is None:
-        count_include_pad = True
-    count_include_pad = check_bool(count_include_pad, "count_include_pad")
     p.axes = build_axes(p.spatial, kernel_size, stride, padding, 1, check_bool(ceil_mode, "ceil_mode"), n=dims)
     if divisor_override is None:
         p.divisor = counts(p.axes, "counted" if count_include_pad else "valid")

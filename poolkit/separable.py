@@ -657,7 +657,7 @@ def add_at(dx, positions, grad, check=False):
             low = chunk.min()
             raise ValueError(f"positions contains {low if low < 0 else chunk.max()}, outside [0, {dx.size}): "
                              "positions must be those the forward pass returned with "
-                             "return_indices='positions' for this x")
+                             "pool_positions for this x")
         np.add.at(dx, chunk, grad[i:i + per])
 
 

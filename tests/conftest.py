@@ -31,9 +31,33 @@ from hypothesis import settings
 # HYPOTHESIS_PROFILE=dev explores new examples instead.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
 settings.register_profile("dev", deadline=None)
+# `make test-fast`: the unit tests with few examples each (under a minute).
+settings.register_profile("fast", derandomize=True, database=None, deadline=None, max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# ------------------------------------------------------------------ markers, sorted by cost
+# Registered in pyproject.toml; given here by test file (and, for the oracle comparisons that
+# live among unit tests, by name), so `pytest -m unit` is the fast run and `-m oracle` etc. the rest.
+MARKED_FILES = {
+    "oracle": {"test_oracle_torch.py", "test_oracle_tf.py", "test_interop.py"},
+    "book": {"test_book.py"},
+    "browser": {"test_site.py"},
+    "grading": {"test_grading.py"},
+}
+ORACLE_WORDS = ("torch", "tensorflow", "_tf")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).name
+        kinds = [kind for kind, files in MARKED_FILES.items() if path in files]
+        if not kinds and any(word in item.name for word in ORACLE_WORDS):
+            kinds = ["oracle"]
+        for kind in kinds or ["unit"]:
+            item.add_marker(getattr(pytest.mark, kind))
+
 
 
 def toc_entries(toc_path: Path = ROOT / "_toc.yml") -> list[str]:

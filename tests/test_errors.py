@@ -5,6 +5,7 @@ names the parameter and the value it got."""
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 import traceback
 from pathlib import Path
@@ -157,8 +158,6 @@ def test_mismatched_tuple_lengths(kwargs, words):
 @pytest.mark.parametrize("call, words", [
     (lambda: poolkit.max_pool2d(X2, 2, padding="same", ceil_mode=True), ["ceil_mode=True", "padding='same'"]),
     (lambda: poolkit.min_pool2d(X2, 2, padding="valid", ceil_mode=True), ["ceil_mode=True", "padding='valid'"]),
-    (lambda: poolkit.avg_pool2d(X2, 2, padding="same", count_include_pad=True),
-     ["count_include_pad=True", "padding='same'"]),
     (lambda: poolkit.avg_pool2d(X2, 2, padding="valid", divisor_override=2),
      ["divisor_override=2", "padding='valid'"]),
 ])
@@ -182,8 +181,8 @@ def test_unknown_padding_string():
 # ------------------------------------------------------------------ options
 @pytest.mark.parametrize("call, words", [
     (lambda: poolkit.max_pool2d(X2, 2, ceil_mode="yes"), ["ceil_mode='yes'", "True or False"]),
-    (lambda: poolkit.max_pool2d(X2, 2, return_indices=None), ["return_indices=None", "True, False or 'positions'"]),
-    (lambda: poolkit.min_pool2d(X2, 2, return_indices="pos"), ["return_indices='pos'", "'positions'"]),
+    (lambda: poolkit.max_pool2d(X2, 2, return_indices=None), ["return_indices=None", "True or False"]),
+    (lambda: poolkit.min_pool2d(X2, 2, return_indices="pos"), ["return_indices='pos'", "True or False"]),
     (lambda: poolkit.avg_pool2d(X2, 2, count_include_pad="no"), ["count_include_pad='no'", "True or False"]),
     (lambda: poolkit.adaptive_max_pool2d(X2, 2, return_indices=1), ["return_indices=1", "True or False"]),
 ])
@@ -194,11 +193,11 @@ def test_non_boolean_flags(call, words):
 
 def test_backward_takes_indices_or_positions_not_both():
     _, idx = poolkit.max_pool2d(X2, 2, return_indices=True)
-    _, pos = poolkit.max_pool2d(X2, 2, return_indices="positions")
+    _, pos = poolkit.pool_positions(X2, 2, dims=2)
     with refused(TypeError, "max_pool2d_backward", "indices or its positions"):
         poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, indices=idx, positions=pos)
     for bad in (-1, 16):
-        with refused(ValueError, f"positions contains {bad}, outside [0, 16)", "return_indices='positions'"):
+        with refused(ValueError, f"positions contains {bad}, outside [0, 16)", "pool_positions"):
             poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, positions=np.full_like(pos, bad))
 
 
@@ -511,3 +510,18 @@ def test_lp_pool_layer_is_not_changed_by_changing_x_in_place():
     before = layer.backward(dy)
     x[...] = rng.random(x.shape) + 0.5
     np.testing.assert_array_equal(layer.backward(dy), before)
+
+
+def test_count_include_pad_defaults_to_true_and_string_padding_averages_real_elements():
+    """count_include_pad defaults to True, as documented (PyTorch's default); with TensorFlow's
+    "same"/"valid" the divisor is always the number of real elements, whatever the flag."""
+    assert inspect.signature(poolkit.avg_pool2d).parameters["count_include_pad"].default is True
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    want = poolkit.avg_pool2d(x, 2, padding="same", count_include_pad=False)
+    np.testing.assert_array_equal(poolkit.avg_pool2d(x, 2, padding="same"), want)
+    assert want[0, 0, -1, -1] == x[0, 0, -1, -1]          # the corner window holds one real element
+
+
+def test_return_indices_is_a_bool():
+    with refused(TypeError, "return_indices='positions'", "True or False"):
+        poolkit.max_pool2d(X2, 2, return_indices="positions")

@@ -183,7 +183,7 @@ def test_max_min_backward_bit_exact(cfg, mode, dtype, kind, chunk, seed):
         for method in FAST:
             assert_bits_equal(backward(g, x, **args, method=method), want, f"{mode} backward, {method}")
             assert_bits_equal(backward(g, x, **args, indices=idx, method=method), want, "given indices")
-            _, pos = pk(f"{mode}_pool", cfg["dims"])(x, **args, return_indices="positions", method=method)
+            _, pos = poolkit.pool_positions(x, **args, mode=mode, dims=cfg["dims"], method=method)
             back = poolkit.plane_indices(pos, x, dims=cfg["dims"], data_format=args["data_format"])
             np.testing.assert_array_equal(back, idx, err_msg="positions back to indices")
             assert_bits_equal(backward(g, x, **args, positions=pos, method=method), want, "given positions")
@@ -212,21 +212,21 @@ def restrided(x, cfg, how):
 @given(cfg=pool_configs(), mode=st.sampled_from(["max", "min"]), chunk=CHUNKS, seed=st.integers(0, 2**16),
        how=st.sampled_from(["other layout", "strided view"]))
 def test_positions_are_the_same_for_every_method_and_any_strides(cfg, mode, chunk, seed, how):
-    """``return_indices="positions"`` is the flat position in ``x`` as ``data_format`` lays it
+    """``pool_positions`` gives the flat position in ``x`` as ``data_format`` lays it
     out, whatever x's strides and the method: so a backward pass given them is right for x
     stored any way (the loop's bits), and plane_indices gives the indices back."""
     assume(not cfg["empty_window"])
     x = poolkit_input(make_input(seed, cfg["shape"], "float64", "ties"), cfg)
     fn, args = pk(f"{mode}_pool", cfg["dims"]), pooling_args(cfg)
     _, idx = fn(x, **args, return_indices=True, method="naive")
-    _, want = fn(np.ascontiguousarray(x), **args, return_indices="positions", method="naive")
+    _, want = poolkit.pool_positions(np.ascontiguousarray(x), **args, mode=mode, dims=cfg["dims"], method="naive")
     g = make_input(seed + 1, idx.shape, "float64", "ties")
     backward = getattr(poolkit, f"{mode}_pool{cfg['dims']}d_backward")
     want_dx = backward(g, x, **args, method="naive")
     other = restrided(x, cfg, how)
     with chunk_bytes(chunk):
         for method in METHODS:
-            _, pos = fn(other, **args, return_indices="positions", method=method)
+            _, pos = poolkit.pool_positions(other, **args, mode=mode, dims=cfg["dims"], method=method)
             np.testing.assert_array_equal(pos, want, err_msg=f"positions, {method}, {how}")
         for like in (x, other):
             assert_bits_equal(backward(g, like, **args, positions=want), want_dx, f"backward from positions, {how}")
@@ -239,7 +239,7 @@ def test_positions_outside_x_are_refused_in_any_chunk(monkeypatch):
     positions as for int64, and for channels-last and unbatched input."""
     monkeypatch.setattr(separable, "CHUNK_BYTES", 64)                      # 8 positions per chunk
     x = make_input(0, (2, 3, 8, 8), "float64", "normal")
-    _, pos = poolkit.max_pool2d(x, 2, return_indices="positions")
+    _, pos = poolkit.pool_positions(x, 2, dims=2)
     g = np.ones(pos.shape)
     for bad_value in (-1, x.size):
         for dtype in (np.int64, np.int32):
@@ -248,7 +248,7 @@ def test_positions_outside_x_are_refused_in_any_chunk(monkeypatch):
             with pytest.raises(ValueError, match=rf"positions contains {bad_value}, outside \[0, {x.size}\)"):
                 poolkit.max_pool2d_backward(g, x, 2, positions=bad)
     nhwc = x[0].transpose(1, 2, 0).copy()                                   # unbatched, channels-last
-    _, pos = poolkit.max_pool2d(nhwc, 2, return_indices="positions", data_format="NHWC")
+    _, pos = poolkit.pool_positions(nhwc, 2, dims=2, data_format="NHWC")
     pos[0, 0, 0] = nhwc.size
     with pytest.raises(ValueError, match="outside"):
         poolkit.max_pool2d_backward(np.ones(pos.shape), nhwc, 2, positions=pos, data_format="NHWC")
