@@ -3,6 +3,7 @@
 #   make book      build the website into _build/html (creates .venv first)
 #   make pdf       the whole book as one PDF, _build/html/book.pdf (the site's ".pdf" link)
 #   make test      notebook lint, pytest on tests/, nbval on every chapter
+#   make test-fast the unit tests only (pytest -m unit, few examples each): under a minute
 #   make serve     build if needed, then serve _build/html on localhost
 #   make lab       JupyterLab in the course's environment, MyST rendered (jupyterlab-myst)
 #   make outputs   re-execute every chapter in place with the pinned versions
@@ -27,6 +28,9 @@ CHROMIUM ?= chromium
 # 2-core machine PyTorch's and TensorFlow's own thread pools already use both cores,
 # and two workers made `make test` slower, not faster. JOBS=2 to try it.
 JOBS ?= 0
+# PyTorch's CPU wheels (the lock pins torch==...+cpu) live on PyTorch's own index.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+PIP_INDEX_ARGS ?= --extra-index-url $(TORCH_INDEX)
 
 # TensorFlow's C++ logs must be silenced before it is imported, in every process
 # (pytest, nbval's kernels, the executor of `make outputs`, JupyterLab's kernels).
@@ -45,7 +49,7 @@ XDIST := -n $(JOBS) --dist loadgroup  # the book and site tests share one build
 NBVAL_XDIST := -n $(JOBS) --dist loadfile  # a notebook's cells share one kernel
 endif
 
-.PHONY: help venv book pdf test lint test-unit test-notebooks serve lab outputs lock student-edition plain-edition clean
+.PHONY: help venv book pdf test lint test-unit test-fast test-notebooks serve lab outputs lock student-edition plain-edition clean
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -58,7 +62,7 @@ venv: $(STAMP)
 $(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))"
-	$(BIN)/python -m pip install -q -r $(LOCK)
+	$(BIN)/python -m pip install -q $(PIP_INDEX_ARGS) -r $(LOCK)
 	$(BIN)/python -m pip install -q -e . --no-deps --no-build-isolation
 	@touch $@
 
@@ -101,11 +105,20 @@ test: $(STAMP)
 	    echo "make test: $$step took $$((SECONDS - start)) s"; \
 	done; exit $$status
 
+# Ruff (pinned in the lock, configured in pyproject.toml) on the code, beside the notebook lint.
 lint: $(STAMP)
 	$(BIN)/python tools/lint_notebooks.py
+	$(BIN)/ruff check poolkit tests tools
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST) tests/
+	$(BIN)/python -m pytest $(XDIST) tests/ --doctest-modules $(LIBRARY_MODULES)
+
+# The library's modules whose docstring examples run as doctests (the course tooling's are not).
+LIBRARY_MODULES := $(addprefix poolkit/,plan.py geometry.py reduction.py naive.py im2col.py windows.py separable.py \
+                     functional.py backward.py layers.py gradcheck.py)
+
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -m unit tests/ --doctest-modules $(LIBRARY_MODULES)
 
 # pytest exits 5 when it collects nothing: a book with no chapter yet is not a failure here.
 test-notebooks: $(STAMP)

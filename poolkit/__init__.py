@@ -20,18 +20,26 @@ for max and min). Modules, in the book's order:
   softmax, GeM, stochastic pooling and maxout (chapter 10).
 """
 
-from . import geometry, im2col, naive, reduction, separable, windows
+from . import (  # noqa: F401  (checks: the exercise checker; interop: PyTorch <-> TensorFlow)
+    backward,
+    checks,
+    geometry,
+    im2col,
+    interop,
+    layers,
+    naive,
+    reduction,
+    separable,
+    windows,
+)
+from .backward import *  # noqa: F401,F403
+from .backward import __all__ as _backward_all
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
 from .geometry import explain, output_size, same_padding
-from . import checks  # noqa: F401  (the exercise checker)
-from . import interop  # noqa: F401  (PyTorch <-> TensorFlow)
-from . import backward, layers
-from .backward import *  # noqa: F401,F403
-from .backward import __all__ as _backward_all
+from .gradcheck import GradcheckResult, gradcheck
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers_all
-from .gradcheck import GradcheckResult, gradcheck
 from . import learned, regions
 from .learned import *  # noqa: F401,F403
 from .regions import *  # noqa: F401,F403

@@ -54,6 +54,8 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .geometry import is_int as _is_int
+
 __all__ = ["check", "evaluate", "list_exercises", "get_exercise", "register", "EXERCISES",
            "Exercise", "Prediction", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
            "ONE_TOO_FEW", "ONE_TOO_MANY"]
@@ -587,10 +589,6 @@ def check(exercise_id: str, answer) -> None:
 
 
 # ---------------------------------------------------------------- showing values
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "..."

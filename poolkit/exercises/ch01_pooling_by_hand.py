@@ -28,6 +28,14 @@ def _random_plane(rng):
     return random_values(rng, (h, w)), (randint(rng, 1, h), randint(rng, 1, w))
 
 
+def _min_with(X, window):
+    """What a min-pooling loop returns with ``window``: empty where it does not fit X (the
+    loop runs no step), where naive.pool2d refuses such a window."""
+    if window[0] > X.shape[0] or window[1] > X.shape[1]:
+        return np.zeros((max(0, X.shape[0] - window[0] + 1), max(0, X.shape[1] - window[1] + 1)))
+    return naive.pool2d(X, window, "min")
+
+
 _SIGN = ("Your values have the wrong sign: a min built from a max takes two negations, "
          "one of the input before pooling and one of the result after it.")
 
@@ -51,7 +59,7 @@ register(Exercise(
         Mistake(_SIGN, like=lambda X, pool_size: -naive.pool2d(X, pool_size, "min")),
         Mistake("Your windows have the wrong shape: pool_size is (p_h, p_w), a window p_h "
                 "rows high and p_w columns wide.",
-                like=lambda X, pool_size: naive.pool2d(X, _not_square(pool_size), "min")),
+                like=lambda X, pool_size: _min_with(X, _not_square(pool_size))),
     ],
     hint="Work out the first window of this input by hand: its smallest element is the "
          "first output value. Then compare with your output.",
