@@ -27,8 +27,10 @@ from . import (  # noqa: F401  (checks: the exercise checker; interop: PyTorch <
     im2col,
     interop,
     layers,
+    learned,
     naive,
     reduction,
+    regions,
     separable,
     windows,
 )
@@ -40,7 +42,6 @@ from .geometry import explain, output_size, same_padding
 from .gradcheck import GradcheckResult, gradcheck
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers_all
-from . import learned, regions
 from .learned import *  # noqa: F401,F403
 from .regions import *  # noqa: F401,F403
 

@@ -28,10 +28,9 @@ import argparse
 import signal
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="poolkit", description="Instructors' tools for the course's exercises.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -172,9 +171,8 @@ def _grade(args, parser) -> int:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    from .sandbox import available, parse_size
-
     from .keys import load
+    from .sandbox import available, parse_size
 
     memory = parse_size(args.memory)
     key = load(args.key) if args.key else None

@@ -23,7 +23,6 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
 
 __all__ = ["Assignment", "load_assignment"]
 
@@ -32,15 +31,15 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
 @dataclass
 class Assignment:
-    chapters: List[int]
-    points: Dict[str, float] = field(default_factory=dict)       # exercise id -> points (0: not graded)
-    visibility: Dict[str, str] = field(default_factory=dict)     # exercise id -> Gradescope visibility
+    chapters: list[int]
+    points: dict[str, float] = field(default_factory=dict)       # exercise id -> points (0: not graded)
+    visibility: dict[str, str] = field(default_factory=dict)     # exercise id -> Gradescope visibility
     title: str = ""
     penalty_per_day: float = 0.0
     max_penalty: float = 1.0
 
     @property
-    def exercise_ids(self) -> List[str]:
+    def exercise_ids(self) -> list[str]:
         """The graded exercises, in the chapters' order."""
         from .checks import list_exercises
 

@@ -24,12 +24,20 @@ import signal
 import textwrap
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Sequence
 
 from .checks import EXERCISES, list_exercises
-from .grading import (MAX_RESTARTS, NOTEBOOK_TIMEOUT, RECOVERY, SETUP_TIMEOUT, TIMEOUT, SubmissionResult,
-                      grade_submission, read_submission)
+from .grading import (
+    MAX_RESTARTS,
+    NOTEBOOK_TIMEOUT,
+    RECOVERY,
+    SETUP_TIMEOUT,
+    TIMEOUT,
+    SubmissionResult,
+    grade_submission,
+    read_submission,
+)
 from .student import check_ids
 
 __all__ = ["grade_all", "exercises_to_grade", "student_ids", "default_jobs", "report", "score_table",
@@ -47,7 +55,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def student_ids(paths: Sequence[Path], names: Optional[Sequence[str]] = None) -> List[str]:
+def student_ids(paths: Sequence[Path], names: Sequence[str] | None = None) -> list[str]:
     """Each submission's student id: ``names`` if given, else its file name without ``.ipynb``.
     Ids must be unique."""
     ids = list(names) if names is not None else [Path(p).stem for p in paths]
@@ -58,7 +66,7 @@ def student_ids(paths: Sequence[Path], names: Optional[Sequence[str]] = None) ->
     return ids
 
 
-def discover(arguments: Sequence[Path]) -> List[tuple]:
+def discover(arguments: Sequence[Path]) -> list[tuple]:
     """``(path, student id)`` of every submission: files as given (id: the file name), and
     every ``*.ipynb`` under a folder, at any depth (hidden folders such as
     ``.ipynb_checkpoints`` aside). A notebook directly in the folder is its file name's
@@ -114,7 +122,7 @@ def previous_results(json_path, exercise_ids: Sequence[str], key=None) -> dict:
 INTERRUPTED = ("grader stopped", "grader crashed", "grader error")
 
 
-def exercises_to_grade(paths: Iterable, chapters: Sequence[int] = ()) -> List[str]:
+def exercises_to_grade(paths: Iterable, chapters: Sequence[int] = ()) -> list[str]:
     """The exercise ids every submission is graded on.
 
     All exercises of ``chapters`` if given; otherwise all exercises of the chapter(s) that
@@ -142,11 +150,11 @@ def exercises_to_grade(paths: Iterable, chapters: Sequence[int] = ()) -> List[st
 
 
 # ---------------------------------------------------------------- grading in parallel
-def grade_all(paths: Sequence, exercise_ids: Sequence[str], *, jobs: Optional[int] = None,
+def grade_all(paths: Sequence, exercise_ids: Sequence[str], *, jobs: int | None = None,
               timeout: float = TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
-              on_result: Optional[Callable[[SubmissionResult], None]] = None,
-              sandbox: Optional[dict] = None, students: Optional[Sequence[str]] = None,
-              setup_timeout: float = SETUP_TIMEOUT, key=None) -> List[SubmissionResult]:
+              on_result: Callable[[SubmissionResult], None] | None = None,
+              sandbox: dict | None = None, students: Sequence[str] | None = None,
+              setup_timeout: float = SETUP_TIMEOUT, key=None) -> list[SubmissionResult]:
     """Grade every submission, ``jobs`` at a time (default: the usable CPU cores), each in
     its own worker process; results in the order of ``paths``, ``on_result`` told of each as
     it finishes. A worker that dies or overruns its time gets a result that says so.
@@ -157,10 +165,10 @@ def grade_all(paths: Sequence, exercise_ids: Sequence[str], *, jobs: Optional[in
     start: if they changed, that submission's status says so and :class:`PoolkitChanged`
     stops the run (what was graded after the change cannot be trusted).
     """
-    from .sandbox import Sandbox
-
     import shutil
     import tempfile
+
+    from .sandbox import Sandbox
 
     paths = [Path(p) for p in paths]
     before = poolkit_digest()
@@ -171,7 +179,7 @@ def grade_all(paths: Sequence, exercise_ids: Sequence[str], *, jobs: Optional[in
     context = _process_context()
     waiting = list(range(len(paths)))
     running: dict = {}  # index -> _Worker
-    results: List[Optional[SubmissionResult]] = [None] * len(paths)
+    results: list[SubmissionResult | None] = [None] * len(paths)
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
@@ -247,11 +255,11 @@ class _Worker:
         self.process.start()
         send.close()
         self.started = time.monotonic()
-        self.kernel_pid: Optional[int] = None
-        self.result: Optional[SubmissionResult] = None
+        self.kernel_pid: int | None = None
+        self.result: SubmissionResult | None = None
         self.result_at = 0.0
 
-    def poll(self, limit: float) -> Optional[SubmissionResult]:
+    def poll(self, limit: float) -> SubmissionResult | None:
         """The result once the worker is done (or has been stopped), else None."""
         try:
             while self.receive.poll():
@@ -288,7 +296,7 @@ class _Worker:
                                        time.monotonic() - self.started)
 
 
-def _kill_group(pid: Optional[int]) -> None:
+def _kill_group(pid: int | None) -> None:
     """Kill a kernel left behind (it runs in its own process group), if it still runs."""
     if pid and hasattr(os, "killpg"):
         try:
@@ -320,7 +328,7 @@ def _work(path, student, exercise_ids, timeout, notebook_timeout, sandbox, scrat
 
 
 # ---------------------------------------------------------------- reports and exports
-def identical(results: Sequence[SubmissionResult]) -> List[dict]:
+def identical(results: Sequence[SubmissionResult]) -> list[dict]:
     """Groups of two or more students whose submissions are the same file (SHA-256), or
     define the same source for every exercise's function (comments and blank lines aside)."""
     groups = []
@@ -375,7 +383,7 @@ def write_csv(results: Sequence[SubmissionResult], exercise_ids: Sequence[str], 
             writer.writerow(row)
 
 
-def read_roster(path) -> List[str]:
+def read_roster(path) -> list[str]:
     """Student ids: the first column of a text or CSV file (a header named id, student, login,
     username or email is skipped), without blanks or repeats."""
     with open(path, newline="", encoding="utf-8-sig") as f:
@@ -392,7 +400,7 @@ def write_json(results: Sequence[SubmissionResult], exercise_ids: Sequence[str],
     import datetime
 
     data = {"grader": grader_version(),
-            "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "graded_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "exercises": list(exercise_ids), **settings, "identical": identical(results),
             "submissions": [r.to_dict() for r in results]}
     Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -28,7 +28,6 @@ import os
 import sys
 import zipfile
 from pathlib import Path
-from typing import Optional
 
 from .assignment import Assignment, from_json
 
@@ -75,7 +74,7 @@ def _requirements() -> str:
     return " ".join(pins)
 
 
-def build_zip(out, assignment: Assignment, key_path: Optional[Path] = None) -> Path:
+def build_zip(out, assignment: Assignment, key_path: Path | None = None) -> Path:
     """Write the autograder zip to ``out`` (see the module docstring)."""
     from .sandbox import package_dir
 

@@ -66,9 +66,9 @@ import tempfile
 import textwrap
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
 
 from . import remote
 from .checks import CheckResult, evaluate, get_exercise
@@ -110,18 +110,18 @@ class ExerciseScore:
     n_passed: int
     n_cases: int
     message: str
-    failure: Optional[str] = None
-    hint: Optional[str] = None
-    cases: List[list] = field(default_factory=list)  # [number, "visible" or "hidden", passed], for the audit
+    failure: str | None = None
+    hint: str | None = None
+    cases: list[list] = field(default_factory=list)  # [number, "visible" or "hidden", passed], for the audit
 
     @classmethod
-    def of(cls, result: CheckResult) -> "ExerciseScore":
+    def of(cls, result: CheckResult) -> ExerciseScore:
         score = result.n_passed / result.n_cases if result.n_cases else 0.0
         return cls(result.exercise, round(score, 4), result.passed, result.n_passed, result.n_cases,
                    result.message, result.failure, result.hint)
 
     @classmethod
-    def not_graded(cls, exercise_id: str, reason: str) -> "ExerciseScore":
+    def not_graded(cls, exercise_id: str, reason: str) -> ExerciseScore:
         """Zero, because the exercise could not be checked at all (``reason`` says why)."""
         ex = get_exercise(exercise_id)
         failure = f"Not graded: {reason}"
@@ -146,8 +146,8 @@ class SubmissionResult:
     path: str
     sha256: str = ""
     status: str = "ok"
-    notes: List[str] = field(default_factory=list)
-    exercises: List[ExerciseScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    exercises: list[ExerciseScore] = field(default_factory=list)
     seconds: float = 0.0
     functions_digest: str = ""  # SHA-256 of the source of the functions that scored (see grade_submission)
 
@@ -161,7 +161,7 @@ class SubmissionResult:
 
     @classmethod
     def failed(cls, student: str, path, exercise_ids: Sequence[str], status: str, why: str,
-               seconds: float = 0.0) -> "SubmissionResult":
+               seconds: float = 0.0) -> SubmissionResult:
         """A submission that could not be graded at all: zero on every exercise."""
         try:
             sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -174,7 +174,7 @@ class SubmissionResult:
         return {**asdict(self), "total": self.total, "max": self.max_score}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SubmissionResult":
+    def from_dict(cls, data: dict) -> SubmissionResult:
         """The result :meth:`to_dict` described."""
         names = {f for f in cls.__dataclass_fields__}
         scores = [ExerciseScore(**{k: v for k, v in e.items() if k in ExerciseScore.__dataclass_fields__})
@@ -256,7 +256,7 @@ def _short(err, limit: int = 160) -> str:
 
 
 # ---------------------------------------------------------------- the kernel
-def kernel_manager_class(sandbox=None, conndir: Optional[str] = None):
+def kernel_manager_class(sandbox=None, conndir: str | None = None):
     """A kernel manager class that starts this Python's ipykernel, whatever kernels are registered
     (the grader's, and ``tools/run_notebooks.py``'s).
 
@@ -316,7 +316,7 @@ class _Kernel:
 
     def __init__(self, client):
         self.client = client
-        self.gone: Optional[str] = None    # why it cannot be used any more
+        self.gone: str | None = None    # why it cannot be used any more
         self.status = "ok"                 # or "kernel died", "kernel unresponsive"
         self._request = _sync(self._async_request)
 
@@ -514,9 +514,9 @@ def _frame(filename: str, lineno: int, name: str, line: str, inner: Callable) ->
 
 
 # ---------------------------------------------------------------- one submission
-def grade_submission(path, exercise_ids: Sequence[str], *, student: Optional[str] = None,
+def grade_submission(path, exercise_ids: Sequence[str], *, student: str | None = None,
                      timeout: float = TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
-                     on_kernel: Optional[Callable[[int], None]] = None, sandbox=None,
+                     on_kernel: Callable[[int], None] | None = None, sandbox=None,
                      setup_timeout: float = SETUP_TIMEOUT, key=None) -> SubmissionResult:
     """Grade one submitted notebook on ``exercise_ids`` (see the module docstring).
 
@@ -578,11 +578,11 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
         def output(self, outs, msg, display_id, cell_index):
             return None  # outputs are not kept: see the module docstring
 
-    errors: List[str] = []
-    timed_out: List[int] = []
-    out_of_memory: List[int] = []
-    denied: List[int] = []
-    too_many: List[int] = []
+    errors: list[str] = []
+    timed_out: list[int] = []
+    out_of_memory: list[int] = []
+    denied: list[int] = []
+    too_many: list[int] = []
 
     def on_cell_executed(cell, cell_index, execute_reply):
         nonlocal errors, timed_out, out_of_memory, denied, too_many
@@ -595,7 +595,8 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
                 what in str(content.get("evalue")) for what in ("Read-only file system", "Permission denied",
                                                                  "Operation not permitted")):
             denied.append(cell_index)
-        if content.get("ename") == "BlockingIOError" or "Resource temporarily unavailable" in str(content.get("evalue")):
+        evalue = str(content.get("evalue"))
+        if content.get("ename") == "BlockingIOError" or "Resource temporarily unavailable" in evalue:
             too_many.append(cell_index)
         if content.get("ename") == TIMED_OUT:
             timed_out.append(cell_index)
@@ -789,7 +790,7 @@ def _start_kernel(client, **kwargs) -> None:
                 raise
 
 
-def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: List[str]) -> ExerciseScore:
+def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: list[str]) -> ExerciseScore:
     """Grade the learner's function for one exercise, as it is in the kernel now."""
     ex = get_exercise(exercise_id)
     if kernel.gone:
@@ -845,7 +846,7 @@ def _upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _note_errors(result: SubmissionResult, errors: List[str]) -> None:
+def _note_errors(result: SubmissionResult, errors: list[str]) -> None:
     result.notes += [e[:1].upper() + e[1:] + "." for e in errors[:MAX_NOTED_ERRORS]]
     if len(errors) > MAX_NOTED_ERRORS:
         result.notes.append(f"... and {len(errors) - MAX_NOTED_ERRORS} more cells raised.")

@@ -25,9 +25,9 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set
 
 __all__ = ["Key", "keygen", "load", "install", "installed", "answer_key_uses"]
 
@@ -77,7 +77,7 @@ def load(path) -> Key:
 
 
 @contextlib.contextmanager
-def installed(key: Optional[Key]):
+def installed(key: Key | None):
     """Within the block, in this process, every exercise's hidden cases are drawn with
     ``key``'s seed (the visible cases, the number of cases and the reference stay)."""
     from .checks import EXERCISES
@@ -91,7 +91,7 @@ def installed(key: Optional[Key]):
         EXERCISES.update(before)
 
 
-def install(key: Optional[Key]) -> None:
+def install(key: Key | None) -> None:
     """:func:`installed`, for good."""
     from .checks import EXERCISES
 
@@ -108,7 +108,7 @@ def install(key: Optional[Key]) -> None:
         EXERCISES[exercise_id] = keyed
 
 
-_KEYED: Dict[type, type] = {}
+_KEYED: dict[type, type] = {}
 
 
 def _keyed(cls: type) -> type:
@@ -126,11 +126,11 @@ FORBIDDEN_MODULES = ("poolkit.exercises", "poolkit.checks", "poolkit.grading", "
 ALLOWED_IMPORTS = {"check", "Prediction"}
 
 
-def answer_key_uses(sources: Iterable[str], names: Iterable[str]) -> Dict[str, List[str]]:
+def answer_key_uses(sources: Iterable[str], names: Iterable[str]) -> dict[str, list[str]]:
     """For each of ``names`` (the exercises' functions or prediction variables): what of
     poolkit's answer key its definition reaches, through the notebook's top-level names it
     uses (``[]``: nothing). ``sources``: the notebook's code cells, check cells aside."""
-    defines: Dict[str, List[ast.stmt]] = {}
+    defines: dict[str, list[ast.stmt]] = {}
     for source in sources:
         tree = _parse(source)
         for stmt in tree.body if tree is not None else []:
@@ -147,7 +147,7 @@ def _parse(source: str):
         return None
 
 
-def _defined(stmt: ast.stmt) -> Set[str]:
+def _defined(stmt: ast.stmt) -> set[str]:
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {stmt.name}
     names = set()
@@ -161,7 +161,7 @@ def _defined(stmt: ast.stmt) -> Set[str]:
     return names
 
 
-def _forbidden(stmt: ast.stmt) -> List[str]:
+def _forbidden(stmt: ast.stmt) -> list[str]:
     found = []
     for node in ast.walk(stmt):
         if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
@@ -180,7 +180,7 @@ def _forbidden(stmt: ast.stmt) -> List[str]:
     return found
 
 
-def _reach(start: str, defines: Dict[str, List[ast.stmt]]) -> List[str]:
+def _reach(start: str, defines: dict[str, list[ast.stmt]]) -> list[str]:
     seen, todo, found = {start}, [start], []
     while todo:
         for stmt in defines.get(todo.pop(), []):

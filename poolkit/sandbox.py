@@ -34,9 +34,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
 
 __all__ = ["Sandbox", "available", "MEMORY", "PROCESSES", "FIRST_UID"]
 
@@ -64,7 +64,7 @@ def parse_size(text: str) -> int:
     return value
 
 
-def _python_paths() -> List[Tuple[str, str]]:
+def _python_paths() -> list[tuple[str, str]]:
     """(source, path inside) for the Python environment: the interpreter's installation
     and the environment's, at the paths this Python knows them by and at their real ones."""
     pairs = []
@@ -90,10 +90,10 @@ class Sandbox:
     processes: int = PROCESSES
 
     @classmethod
-    def for_slot(cls, slot: int, **limits) -> "Sandbox":
+    def for_slot(cls, slot: int, **limits) -> Sandbox:
         return cls(uid=FIRST_UID + slot % UIDS, **limits)
 
-    def wrap(self, argv: Sequence[str], conndir: str, env: dict) -> List[str]:
+    def wrap(self, argv: Sequence[str], conndir: str, env: dict) -> list[str]:
         """The command that runs ``argv`` (the kernel) in the sandbox, with ``env`` as its
         whole environment and ``conndir`` (the connection file's folder) at its own path."""
         bwrap = shutil.which("bwrap") or "bwrap"
@@ -136,10 +136,10 @@ KEEP_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NU
             "TF_NUM_INTEROP_THREADS", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "MPLBACKEND",
             "PYTHONHASHSEED", "JPY_PARENT_PID")
 
-_AVAILABLE: Optional[Tuple[bool, str]] = None
+_AVAILABLE: tuple[bool, str] | None = None
 
 
-def available() -> Tuple[bool, str]:
+def available() -> tuple[bool, str]:
     """``(True, "")`` if kernels can be sandboxed here, else ``(False, why)``; the answer is
     found once, by running a command in a sandbox as :meth:`Sandbox.wrap` builds it."""
     global _AVAILABLE
@@ -148,7 +148,7 @@ def available() -> Tuple[bool, str]:
     return _AVAILABLE
 
 
-def _probe() -> Tuple[bool, str]:
+def _probe() -> tuple[bool, str]:
     if not sys.platform.startswith("linux"):
         return False, "the sandbox needs Linux (bubblewrap and namespaces)"
     missing = [tool for tool in ("bwrap", "prlimit", "setpriv") if not shutil.which(tool)]

@@ -51,9 +51,9 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 __all__ = ["student_edition", "write_student_editions", "check_ids", "is_check_cell",
            "solution_cells", "exercise_blocks", "ExerciseBlock", "plain_markdown", "Book",
@@ -80,7 +80,7 @@ def _meta(cell) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _roles(nb) -> List[str]:
+def _roles(nb) -> list[str]:
     """Each cell's role: "solution" (from solution-start to solution-end, both included,
     or a one-block solution), "exercise" (from exercise-start to exercise-end), or "".
 
@@ -113,13 +113,13 @@ def _roles(nb) -> List[str]:
     return roles
 
 
-def solution_cells(nb) -> List[int]:
+def solution_cells(nb) -> list[int]:
     """Indices of the cells :func:`student_edition` removes (and, in a plain edition with
     solutions, the cells marked as a solution's)."""
     return [i for i, role in enumerate(_roles(nb)) if role == "solution"]
 
 
-def check_ids(nb) -> List[str]:
+def check_ids(nb) -> list[str]:
     """Exercise ids the notebook's code cells pass to ``check``, in order, without repeats."""
     ids = [m.group(2) for cell in nb["cells"] if cell.get("cell_type") == "code"
            for m in CHECK_CALL.finditer(_text(cell))]
@@ -189,13 +189,13 @@ class ExerciseBlock:
     number: int  # the exercise's order in the notebook, from 1
     title: str
     start: int
-    end: Optional[int] = None
-    stub: Optional[int] = None
-    checks: List[int] = field(default_factory=list)
-    solution_start: Optional[int] = None
-    solution_end: Optional[int] = None
-    solution: Optional[int] = None
-    solution_checks: List[int] = field(default_factory=list)
+    end: int | None = None
+    stub: int | None = None
+    checks: list[int] = field(default_factory=list)
+    solution_start: int | None = None
+    solution_end: int | None = None
+    solution: int | None = None
+    solution_checks: list[int] = field(default_factory=list)
 
 
 FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
@@ -220,13 +220,13 @@ def _first_directive(text: str, names: Sequence[str]):
     return None
 
 
-def exercise_blocks(nb) -> List[ExerciseBlock]:
+def exercise_blocks(nb) -> list[ExerciseBlock]:
     """Every gated exercise (``exercise-start`` ... ``exercise-end``) of ``nb``, in order,
     with its stub, checks and solution (see :class:`ExerciseBlock`)."""
-    blocks: List[ExerciseBlock] = []
-    by_label: Dict[str, ExerciseBlock] = {}
-    current: Optional[ExerciseBlock] = None  # inside exercise-start ... exercise-end
-    solution: Optional[ExerciseBlock] = None  # inside solution-start ... solution-end
+    blocks: list[ExerciseBlock] = []
+    by_label: dict[str, ExerciseBlock] = {}
+    current: ExerciseBlock | None = None  # inside exercise-start ... exercise-end
+    solution: ExerciseBlock | None = None  # inside solution-start ... solution-end
     solution_open = False
     for index, cell in enumerate(nb["cells"]):
         if cell.get("cell_type") == "markdown":
@@ -264,7 +264,7 @@ def exercise_blocks(nb) -> List[ExerciseBlock]:
 
 
 # ---------------------------------------------------------------- the book: numbers and labels
-def chapter_number(path) -> Optional[int]:
+def chapter_number(path) -> int | None:
     """The chapter number in a chapter file's name: ``03_vectorizing.ipynb`` -> 3."""
     m = re.match(r"(\d+)[_-]", Path(str(path)).name)
     return int(m.group(1)) if m else None
@@ -283,10 +283,10 @@ class Book:
     book is just the given chapters, numbered by their file names.
     """
 
-    def __init__(self, chapters: Sequence[Path] = (), toc_numbers: Optional[Dict[str, int]] = None):
-        self.numbers: Dict[str, int] = {}  # chapter stem -> number
-        self.labels: Dict[str, Tuple[str, str, str]] = {}  # label -> (kind, number, title)
-        self.docs: Dict[str, str] = {}  # chapter stem -> title
+    def __init__(self, chapters: Sequence[Path] = (), toc_numbers: dict[str, int] | None = None):
+        self.numbers: dict[str, int] = {}  # chapter stem -> number
+        self.labels: dict[str, tuple[str, str, str]] = {}  # label -> (kind, number, title)
+        self.docs: dict[str, str] = {}  # chapter stem -> title
         for path in chapters:
             path = Path(path)
             number = (toc_numbers or {}).get(path.stem) or chapter_number(path)
@@ -301,7 +301,7 @@ class Book:
             self.add_notebook(nb, path.stem)
 
     @classmethod
-    def find(cls, paths: Iterable) -> "Book":
+    def find(cls, paths: Iterable) -> Book:
         paths = [Path(p).resolve() for p in paths]
         candidates = [parent for p in paths for parent in p.parents] + [Path.cwd()]
         root = next((c for c in candidates if (c / "_toc.yml").is_file()), None)
@@ -310,7 +310,7 @@ class Book:
         return cls.from_toc(root, extra=paths)
 
     @classmethod
-    def from_toc(cls, root, extra: Sequence[Path] = ()) -> "Book":
+    def from_toc(cls, root, extra: Sequence[Path] = ()) -> Book:
         import yaml
 
         root = Path(root)
@@ -341,7 +341,7 @@ class Book:
     def add_notebook(self, nb, stem: str) -> None:
         number = self.numbers.get(stem) or chapter_number(stem + "_")
         exercise = 0
-        pending: List[str] = []
+        pending: list[str] = []
         for cell in nb.get("cells", []):
             if cell.get("cell_type") != "markdown":
                 continue
@@ -388,12 +388,12 @@ DROPPED = {"exercise-end", "solution-end", "toctree", "tableofcontents", "biblio
 class _Context:
     """The state of one notebook's conversion: its chapter number, the exercises seen."""
 
-    def __init__(self, book: Optional[Book], chapter: Optional[int], nb=None):
+    def __init__(self, book: Book | None, chapter: int | None, nb=None):
         self.book = book or Book()
         self.chapter = chapter
         self.exercises = 0
-        self.exercise_numbers: Dict[str, str] = {}
-        self.unresolved: List[str] = []
+        self.exercise_numbers: dict[str, str] = {}
+        self.unresolved: list[str] = []
         self.local = Book()  # this notebook's own labels, even when it is not in the book
         if nb is not None:
             if chapter:
@@ -404,7 +404,7 @@ class _Context:
         self.exercises += 1
         return f"{self.chapter}.{self.exercises}" if self.chapter else str(self.exercises)
 
-    def label(self, label: str) -> Tuple[str, str, str]:
+    def label(self, label: str) -> tuple[str, str, str]:
         if label in self.exercise_numbers:
             number = self.exercise_numbers[label]
             return ("exercise", number, f"Exercise {number}")
@@ -454,7 +454,7 @@ def _roles_to_text(line: str, ctx: _Context) -> str:
     return "".join(out)
 
 
-def _parse(lines: List[str]) -> List[tuple]:
+def _parse(lines: list[str]) -> list[tuple]:
     """Split Markdown lines into ("text", line), ("code", lines) and
     ("directive", name, argument, options, body lines) items."""
     items, i = [], 0
@@ -505,12 +505,12 @@ def _parse(lines: List[str]) -> List[tuple]:
     return items
 
 
-def _quote(lines: List[str], title: Optional[str]) -> List[str]:
+def _quote(lines: list[str], title: str | None) -> list[str]:
     body = ([f"**{title}**", ""] if title else []) + _trim(lines)
     return ["", *[("> " + line).rstrip() for line in body], ""]
 
 
-def _trim(lines: List[str]) -> List[str]:
+def _trim(lines: list[str]) -> list[str]:
     while lines and not lines[0].strip():
         lines = lines[1:]
     while lines and not lines[-1].strip():
@@ -518,9 +518,9 @@ def _trim(lines: List[str]) -> List[str]:
     return lines
 
 
-def _render(lines: List[str], ctx: _Context) -> List[str]:
-    out: List[str] = []
-    text: List[str] = []  # the current run of text lines, converted together
+def _render(lines: list[str], ctx: _Context) -> list[str]:
+    out: list[str] = []
+    text: list[str] = []  # the current run of text lines, converted together
 
     def flush():
         if text:
@@ -544,7 +544,7 @@ def _render(lines: List[str], ctx: _Context) -> List[str]:
     return out
 
 
-def _directive(name: str, arg: str, options: dict, body: List[str], ctx: _Context) -> List[str]:
+def _directive(name: str, arg: str, options: dict, body: list[str], ctx: _Context) -> list[str]:
     title = _roles_to_text(arg, ctx) if arg else ""
     if name in ("exercise-start", "exercise"):
         number = ctx.exercise_number()
@@ -576,8 +576,8 @@ def _directive(name: str, arg: str, options: dict, body: List[str], ctx: _Contex
     return ["", *([f"**{title}**", ""] if title else []), *_render(body, ctx), ""]  # any other directive
 
 
-def plain_markdown(text: str, book: Optional[Book] = None, chapter: Optional[int] = None,
-                   _ctx: Optional[_Context] = None) -> str:
+def plain_markdown(text: str, book: Book | None = None, chapter: int | None = None,
+                   _ctx: _Context | None = None) -> str:
     """``text`` (MyST Markdown) as plain Markdown that Jupyter, Colab and GitHub show as
     intended: no directive, role or label syntax left (see the module docstring)."""
     ctx = _ctx or _Context(book, chapter, {"cells": [{"cell_type": "markdown", "source": text}]})
@@ -588,8 +588,8 @@ def plain_markdown(text: str, book: Optional[Book] = None, chapter: Optional[int
 
 
 # ---------------------------------------------------------------- the editions
-def student_edition(nb, with_solutions: bool = False, *, chapter: Optional[int] = None,
-                    book: Optional[Book] = None):
+def student_edition(nb, with_solutions: bool = False, *, chapter: int | None = None,
+                    book: Book | None = None):
     """A copy of the notebook ``nb`` without its solutions, in plain Markdown (see the module
     docstring). ``with_solutions``: keep the solutions and every output (Colab, Binder).
     ``chapter``: the chapter number used in exercise numbers (``Exercise 3.1``)."""
@@ -627,7 +627,7 @@ def student_edition(nb, with_solutions: bool = False, *, chapter: Optional[int] 
 
 
 def write_student_editions(outdir, chapters: Iterable, log=print, with_solutions: bool = False,
-                           book: Optional[Book] = None) -> List[Path]:
+                           book: Book | None = None) -> list[Path]:
     """Write the student edition of each chapter notebook into ``outdir`` (same file names).
 
     Each result is validated against the nbformat schema. Refuses to overwrite a chapter
@@ -667,7 +667,7 @@ def write_student_editions(outdir, chapters: Iterable, log=print, with_solutions
     return written
 
 
-def _unresolved(nb, book: Book, chapter: Optional[int]) -> List[str]:
+def _unresolved(nb, book: Book, chapter: int | None) -> list[str]:
     ctx = _Context(book, chapter, nb)
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":

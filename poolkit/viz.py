@@ -17,7 +17,7 @@ matplotlib is imported here only; ``import poolkit`` does not need it.
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
@@ -62,7 +62,7 @@ def svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
-def _show_in_notebooks():
+def show_in_notebooks():
     """Let IPython display a bare Figure as SVG (text kept as text, sharp on any screen).
 
     The figures here are not pyplot's, so nothing registers a display for them unless
@@ -105,7 +105,8 @@ def _chars(text: str) -> int:
 def _layout(labels, width_of) -> tuple:
     """(cell, fontsize, width): the text size that reads on a phone for the figure's final
     width, and cells that hold the labels at that size; ``width_of(cell, fontsize)`` is the figure's
-    natural width (``fontsize`` the labels' size; titles are one point larger). A figure wider than the page is shrunk, and its text with it."""
+    natural width (``fontsize`` the labels' size; titles are one point larger). A figure wider than
+    the page is shrunk, and its text with it."""
     fontsize = 9.0
     for _ in range(4):
         cell = _cell_for(labels, fontsize)
@@ -120,7 +121,7 @@ def _layout(labels, width_of) -> tuple:
 
 
 def _new_figure(figsize) -> Figure:
-    _show_in_notebooks()
+    show_in_notebooks()
     return Figure(figsize=figsize, layout="constrained")
 
 
@@ -203,9 +204,9 @@ def _draw_values(ax, a, cmap, vmin, vmax, fontsize, highlight=None, span=(0.0, 1
 
 
 # ---------------------------------------------------------------- grids of values
-def grids(arrays: Sequence, titles: Optional[Sequence[str]] = None, *, ncols: Optional[int] = None,
-          highlight: Optional[Sequence] = None, cmap: str = "Blues", shared_scale: bool = False,
-          suptitle: Optional[str] = None) -> Figure:
+def grids(arrays: Sequence, titles: Sequence[str] | None = None, *, ncols: int | None = None,
+          highlight: Sequence | None = None, cmap: str = "Blues", shared_scale: bool = False,
+          suptitle: str | None = None) -> Figure:
     """Arrays drawn side by side as annotated grids of values (1-D arrays as one row).
 
     Parameters
@@ -239,7 +240,7 @@ def grids(arrays: Sequence, titles: Optional[Sequence[str]] = None, *, ncols: Op
     if len(highlight) != n:
         raise ValueError(f"highlight has {len(highlight)} entries for {n} arrays")
     masks = []
-    for a, a2, h in zip(arrays, grid2d, highlight):
+    for a, _grid, h in zip(arrays, grid2d, highlight):
         m = np.zeros(a.shape, dtype=bool) if h is None else np.asarray(h, dtype=bool)
         if m.shape != a.shape:
             raise ValueError(f"highlight mask has shape {m.shape} for an array of shape {a.shape}")
@@ -295,8 +296,8 @@ def _pool(x2d, mode, kernel, stride, padding, dilation, ceil_mode):
 
 
 def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *, mode: str = "max",
-            show: Optional[Sequence] = None, show_output: bool = True, show_dropped: bool = False,
-            title: Optional[str] = None) -> Figure:
+            show: Sequence | None = None, show_output: bool = True, show_dropped: bool = False,
+            title: str | None = None) -> Figure:
     """Where each pooling window lands on the (padded) input, and what it selects.
 
     ``x`` is one plane, 2-D ``(H, W)`` or 1-D ``(L,)``; the pooling arguments are
@@ -525,8 +526,8 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
 
 
 # ---------------------------------------------------------------- images
-def images(image, pooled: Mapping[str, np.ndarray], *, cmap: str = "gray", vmin: Optional[float] = None,
-           vmax: Optional[float] = None) -> Figure:
+def images(image, pooled: Mapping[str, np.ndarray], *, cmap: str = "gray", vmin: float | None = None,
+           vmax: float | None = None) -> Figure:
     """An image and its pooled versions side by side, each drawn at the same size so the
     loss of resolution shows; titles give each array's shape.
 

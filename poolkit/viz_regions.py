@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .regions import roi_align_samples, roi_pool_bins
-from .viz import _show_in_notebooks
+from .viz import show_in_notebooks
 
 __all__ = ["curves", "pyramid", "roi_bins"]
 
@@ -26,7 +26,7 @@ PAGE_WIDTH = 7.0
 
 
 def _figure(figsize) -> Figure:
-    _show_in_notebooks()   # a bare Figure displays as an image, as poolkit.viz's do
+    show_in_notebooks()   # a bare Figure displays as an image, as poolkit.viz's do
     return Figure(figsize=figsize)
 
 

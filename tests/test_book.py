@@ -8,7 +8,6 @@ import re
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT, toc_entries
 
 pytestmark = [pytest.mark.xdist_group("book"), pytest.mark.book]

@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from exercise_suite import exercise_tests
+
 from poolkit import checks
 from poolkit.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
 
@@ -381,7 +381,7 @@ def test_wrong_return_types_of_size_exercises():
 def test_prints_warnings_and_input_changes_are_contained(capsys):
     def chatty(X, pool_size):
         print("window", pool_size)
-        warnings.warn("careful")
+        warnings.warn("careful", stacklevel=2)
         np.mean(np.zeros(0))
         return pool2d_min(X, pool_size)
 

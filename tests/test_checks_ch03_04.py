@@ -3,9 +3,8 @@ fails without a traceback, and plausible wrong solutions fail on the smallest fa
 with the hint their mistake deserves."""
 
 import numpy as np
-
-from exercise_suite import exercise_tests
 import pytest
+from exercise_suite import exercise_tests
 
 from poolkit.checks import Exercise, Prediction, evaluate, get_exercise, list_exercises
 

@@ -5,6 +5,7 @@ with the hint their mistake deserves."""
 import math
 
 from exercise_suite import exercise_tests
+
 from poolkit.checks import get_exercise
 
 IDS = ["bytes_moved", "comparisons"]   # and the prediction predict_im2col_mib (test_predictions_ch05_08)

@@ -144,9 +144,11 @@ WRONG = {i: w for i, w in WRONG.items() if i in IDS}
 OTHER_CHAPTER = list_exercises(2)[:2]  # a notebook of another chapter, handed in by mistake
 
 
-def submission(nb, functions: dict = {}, before=(), after=()) -> nbformat.NotebookNode:
+def submission(nb, functions: dict = None, before=(), after=()) -> nbformat.NotebookNode:
     """The light student edition with some stubs replaced (name -> source) and cells added
     after the imports (``before``) or at the end (``after``)."""
+    if functions is None:
+        functions = {}
     nb = student_edition(light(nb))
     for cell in nb.cells:
         if cell.cell_type == "code" and is_stub(cell) and defined(cell) in functions:
@@ -240,7 +242,8 @@ def graded(tmp_path_factory):
     runs = {
         "full": poolkit_cli("grade", *full, "--timeout", 180, "--jobs", 2, "--unsafe",
                             "--json", tmp / "full.json", "--csv", tmp / "full.csv"),
-        "short": poolkit_cli("grade", tmp / "short", "--unsafe", "--timeout", TIMEOUT, "--setup-timeout", SETUP, "--notebook-timeout", NOTEBOOK_TIMEOUT,
+        "short": poolkit_cli("grade", tmp / "short", "--unsafe", "--timeout", TIMEOUT, "--setup-timeout", SETUP,
+                             "--notebook-timeout", NOTEBOOK_TIMEOUT,
                              "--jobs", 4, "--json", tmp / "short.json", "--csv", tmp / "short.csv",
                              "--feedback", tmp / "feedback"),
     }

@@ -11,12 +11,12 @@ import zipfile
 
 import nbformat
 import pytest
+from test_grading import IDS, NAMES, NB, REFERENCE, ROOT, submission
 
 from poolkit import gradebook
 from poolkit.assignment import load_assignment
 from poolkit.checks import list_exercises
 from poolkit.grading import ExerciseScore, SubmissionResult
-from test_grading import IDS, NAMES, NB, REFERENCE, ROOT, submission
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
 

@@ -8,11 +8,11 @@ import stat
 
 import nbformat
 import pytest
+from test_grading import IDS, NAMES, NB, REFERENCE, submission
 
 from poolkit import keys, sandbox
 from poolkit.checks import get_exercise, list_exercises
 from poolkit.grading import grade_submission
-from test_grading import IDS, NAMES, NB, REFERENCE, submission
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_grading import IDS, LIGHT_IMPORTS, NAMES, NB, REFERENCE, ROOT, submission
 
 from poolkit import gradebook, sandbox
 from poolkit.checks import list_exercises
-from test_grading import IDS, LIGHT_IMPORTS, NAMES, NB, REFERENCE, ROOT, submission
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
 

@@ -10,9 +10,8 @@ import sys
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
 from conftest import ROOT
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(ROOT / "tools"))
 import lint_notebooks  # noqa: E402
@@ -62,7 +61,7 @@ def clean_notebook():
         executed("import numpy as np\nX = np.arange(4.0)\nX.max()", 2, result("np.float64(3.0)", 2)),
         new_markdown_cell("An expected error:"),
         executed("pool(X, padding=3)", 3, error(), tags=["raises-exception"]),
-        executed("%timeit X.max()", 4, stdout("1.2 µs ± 3 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"),
+        executed("%timeit X.max()", 4, stdout("1.2 µs ± 3 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"),  # noqa: E501
                  tags=["nbval-ignore-output"]),
         executed("", None),  # an empty cell need not be executed
         executed("print(X)", 5, stdout("[0. 1. 2. 3.]\n")),
@@ -100,7 +99,7 @@ CASES = {
     "not-executed": (lambda nb: setattr(nb.cells[7], "execution_count", None), "not-executed", 7),
     "execution-order": (lambda nb: setattr(nb.cells[7], "execution_count", 9), "execution-order", 7),
     "stored-error": (lambda nb: nb.cells[4].metadata.pop("tags"), "stored-error", 4),
-    "stored-error (second output)": (lambda nb: nb.cells[7].outputs.append(error("NameError", "name 'Y' is not defined")),
+    "stored-error (second output)": (lambda nb: nb.cells[7].outputs.append(error("NameError", "name 'Y' is not defined")),  # noqa: E501
                                      "stored-error", 7),
     "tf-noise (abseil)": (lambda nb: nb.cells[7].outputs.insert(0, stderr(
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
@@ -116,7 +115,7 @@ CASES = {
         "tf-noise", 2),
     "tf-noise (cuda on stderr)": (lambda nb: nb.cells[2].outputs.insert(0, stderr("No CUDA GPUs are available\n")),
                                   "tf-noise", 2),
-    "tf-noise (W0000)": (lambda nb: nb.cells[2].outputs.insert(0, stderr("W0000 00:00:1731000000.1 1 op_level_cost.cc] x\n")),
+    "tf-noise (W0000)": (lambda nb: nb.cells[2].outputs.insert(0, stderr("W0000 00:00:1731000000.1 1 op_level_cost.cc] x\n")),  # noqa: E501
                          "tf-noise", 2),
     "ignore-output (not a timing)": (lambda nb: nb.cells[7].metadata.update(tags=["nbval-ignore-output"]),
                                      "ignore-output", 7),

@@ -223,7 +223,8 @@ def test_roi_align_matches_the_kernel_loop(seed, sr, aligned, dtype, out, scale)
     y = roi_align(x, rois, out, scale, sr, aligned)
     want = _roi_align_loop(x, rois, oh, ow, scale, sr, aligned)
     assert y.dtype == dtype and y.shape == want.shape
-    assert np.allclose(y, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6 if dtype == np.float32 else 1e-12)
+    single = dtype == np.float32
+    assert np.allclose(y, want, rtol=1e-5 if single else 1e-12, atol=1e-6 if single else 1e-12)
 
 
 def test_roi_align_on_the_grid_of_pixels_and_its_edges():

@@ -28,7 +28,6 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT, toc_entries
 
 try:
@@ -197,7 +196,8 @@ STRAY_TEX_JS = r"""
   const found = [];
   while (walker.nextNode()) {
     const node = walker.currentNode;
-    if (node.parentElement.closest('pre, code, kbd, samp, mjx-container, script, style, .highlight, .cell_output')) continue;
+    if (node.parentElement.closest(
+        'pre, code, kbd, samp, mjx-container, script, style, .highlight, .cell_output')) continue;
     const text = node.textContent;
     const m = text.match(/\\\(|\\\[|\$|\\_|\\texttt|\\infty|\\times/);
     if (m) found.push(text.slice(Math.max(0, m.index - 40), m.index + 40).trim());
@@ -423,7 +423,8 @@ def test_one_search_box(visit):
     for width in WIDTHS:
         v = visit(width)
         page = v.open(PAGES[0])
-        boxes = page.evaluate("""() => [...document.querySelectorAll('.search-button, .search-button-field, form.bd-search')]
+        boxes = page.evaluate("""() => [...document.querySelectorAll(
+            '.search-button, .search-button-field, form.bd-search')]
             .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden').length""")
         assert boxes == 1, f"{boxes} search boxes visible at {WIDTHS[width][0]} px (one is enough)"
 
@@ -439,7 +440,8 @@ TAB_SETS_JS = """
     sync: labels.map(l => l.getAttribute('data-sync-id')),
     group: labels.map(l => l.getAttribute('data-sync-group')),
     checked: inputs.findIndex(i => i.checked),
-    wrapped: labels.some(l => l.getClientRects().length > 1 || l.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(l).lineHeight || 20)),
+    wrapped: labels.some(l => l.getClientRects().length > 1
+        || l.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(l).lineHeight || 20)),
   };
 })
 """

@@ -11,13 +11,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_markdown_cell
-
 from conftest import ROOT
+from nbformat.v4 import new_markdown_cell
 from synthetic_chapter import synthetic_chapter
 
-from poolkit.student import (Book, exercise_blocks, plain_markdown, solution_cells, student_edition,
-                             write_student_editions)
+from poolkit.student import (
+    Book,
+    exercise_blocks,
+    plain_markdown,
+    solution_cells,
+    student_edition,
+    write_student_editions,
+)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 

@@ -257,7 +257,8 @@ def _min_text_px(fig, column_px):
     lambda: viz.grids([np.arange(72).reshape(6, 12)]),
     lambda: viz.windows(np.arange(25.0).reshape(5, 5) - 12, 3, stride=2, padding=1, title="windows"),
     lambda: viz.windows(np.arange(7.0), 3, stride=2, padding=1, ceil_mode=True, show_dropped=True),
-    lambda: viz.images(np.random.default_rng(0).random((32, 32)), {"max 2": np.zeros((16, 16)), "avg 4": np.zeros((8, 8))}),
+    lambda: viz.images(np.random.default_rng(0).random((32, 32)),
+                       {"max 2": np.zeros((16, 16)), "avg 4": np.zeros((8, 8))}),
 ])
 def test_figure_text_readable_on_a_phone_and_a_desktop(make):
     fig = make()

@@ -225,7 +225,8 @@ def lint_notebook(nb, path: str = "<notebook>") -> list[Problem]:
     first = cells[0] if cells else None
     text = _source(first).lstrip() if first is not None else ""
     label = re.match(r"\((?P<label>[^()\s]*)\)=[ \t]*\n\s*", text)
-    if first is None or first.get("cell_type") != "markdown" or not re.match(r"# \S", text[label.end() if label else 0:]):
+    title = text[label.end() if label else 0:]
+    if first is None or first.get("cell_type") != "markdown" or not re.match(r"# \S", title):
         add(0 if cells else None, None, "first-cell",
             "the first cell must be a markdown cell starting with the chapter title, '# Title' "
             "(after the chapter's label line '(ch-<slug>)=')")

@@ -11,7 +11,6 @@ import numpy as np
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
 from ..functional import adaptive_avg_pool1d, avg_pool1d, max_pool1d
 
-
 # ---------------------------------------------------------------- predict_resnet_pool
 register(Prediction(
     id="predict_resnet_pool", title="The output shape of ResNet's first pooling", chapter=5,

@@ -13,7 +13,6 @@ from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, r
 from ..functional import max_pool1d, max_pool2d, max_pool_with_argmax
 from ..geometry import output_size
 
-
 # ---------------------------------------------------------------- predict_tf_argmax
 register(Prediction(
     id="predict_tf_argmax", title="Where max_pool_with_argmax points", chapter=6,

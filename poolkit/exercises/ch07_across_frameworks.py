@@ -15,7 +15,6 @@ from ..checks import Exercise, Mistake, Prediction, randint, random_values, regi
 from ..functional import avg_pool2d, max_pool2d
 from ..geometry import output_size, same_padding
 
-
 # ---------------------------------------------------------------- predict_same_average
 register(Prediction(
     id="predict_same_average", title="A SAME average, by hand", chapter=7,
