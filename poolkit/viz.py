@@ -17,6 +17,7 @@ matplotlib is imported here only; ``import poolkit`` does not need it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import matplotlib
@@ -52,14 +53,41 @@ OUTSIDE_FACE = "#ffffff"
 
 
 # ---------------------------------------------------------------- figures
+SVG_FONTS = ["DejaVu Sans", "Arial", "Helvetica"]
+"""The font list each SVG text names (matplotlib's default list is ten names long, written
+into every label; DejaVu Sans, the first, is the one matplotlib lays the text out with)."""
+
+
 def svg(fig: Figure) -> str:
-    """The figure as SVG text, its text kept as text, the same bytes on every run."""
+    """The figure as SVG text, its text kept as text, the same bytes on every run.
+
+    Kept light for the website: a short font list per label, and images drawn in shades of
+    gray (``cmap="gray"``) embedded as 8-bit grayscale PNG instead of RGBA."""
     import io
 
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "poolkit"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "poolkit", "font.sans-serif": SVG_FONTS}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
+    return _GRAY_PNG_RE.sub(_as_gray_png, buf.getvalue())
+
+
+_GRAY_PNG_RE = re.compile(r"(data:image/png;base64,)([A-Za-z0-9+/=\s]+)")
+
+
+def _as_gray_png(match: re.Match) -> str:
+    """An embedded opaque RGBA PNG whose pixels are all gray, re-encoded as grayscale PNG."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(match.group(2)))))
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or (rgba[..., 3] != 255).any() \
+            or (rgba[..., 0] != rgba[..., 1]).any() or (rgba[..., 1] != rgba[..., 2]).any():
+        return match.group(0)
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[..., 0])).save(out, format="PNG", optimize=True)
+    return match.group(1) + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def show_in_notebooks():

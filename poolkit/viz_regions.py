@@ -24,6 +24,13 @@ __all__ = ["curves", "pyramid", "roi_bins"]
 
 PAGE_WIDTH = 7.0
 
+FIG_WIDTH = 5.2
+"""Width of these figures, in inches: shrunk into a 390 px phone's column (358 px), text of
+:data:`TEXT_PT` points still shows at least ``poolkit.viz.MIN_TEXT_PX`` CSS pixels."""
+
+TEXT_PT = 10
+"""Size of every text of these figures, in points."""
+
 
 def _figure(figsize) -> Figure:
     show_in_notebooks()   # a bare Figure displays as an image, as poolkit.viz's do
@@ -43,9 +50,9 @@ def _pixel_grid(ax, h, w, title):
     ax.set_aspect("equal")
     ax.set_xticks(range(w))
     ax.set_yticks(range(h))
-    ax.tick_params(labelsize=7, length=0)
+    ax.tick_params(labelsize=TEXT_PT, length=0)
     ax.xaxis.tick_top()
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=TEXT_PT)
     for side in ax.spines.values():
         side.set_visible(False)
 
@@ -63,10 +70,10 @@ def roi_bins(map_size, box, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     roi = [0.0] + [float(v) for v in box]
     hs, he, ws, we = roi_pool_bins(roi, output_size, spatial_scale, h, w)
     ys, xs, _ = roi_align_samples(roi, output_size, spatial_scale, sampling_ratio, aligned)
-    fig = _figure((PAGE_WIDTH, PAGE_WIDTH * h / (2 * w + 2)))
+    fig = _figure((FIG_WIDTH, FIG_WIDTH * h / (2 * w + 2) + 0.4))
     left, right = fig.subplots(1, 2)
-    _pixel_grid(left, h, w, "RoIPool: rounded to whole pixels")
-    _pixel_grid(right, h, w, "RoIAlign: exact bins, bilinear samples")
+    _pixel_grid(left, h, w, "RoIPool: rounded\nto whole pixels")
+    _pixel_grid(right, h, w, "RoIAlign: exact bins,\nbilinear samples")
     off = 0.5 if aligned else 0.0
     x1, y1, x2, y2 = (float(v) * spatial_scale - off for v in box)
     for ax in (left, right):   # the box as given, in the feature map's frame
@@ -105,7 +112,7 @@ def pyramid(map_size, levels=(1, 2, 4)):
     """
     h, w = map_size
     levels = [lv if isinstance(lv, tuple) else (lv, lv) for lv in levels]
-    fig = _figure((PAGE_WIDTH, PAGE_WIDTH / len(levels) * h / w + 0.5))
+    fig = _figure((FIG_WIDTH, FIG_WIDTH / len(levels) * h / w + 0.6))
     axes = np.atleast_1d(fig.subplots(1, len(levels)))
     data = {}
     for ax, (nh, nw) in zip(axes, levels):
@@ -129,7 +136,7 @@ def curves(x, lines: Mapping[str, Sequence[float]], xlabel, ylabel, levels: Mapp
            logx=False):
     """A line plot: ``lines`` (label -> values over ``x``), dashed horizontal ``levels`` (label -> value).
     ``fig.poolkit_data`` holds ``x``, ``lines`` and ``levels``."""
-    fig = _figure((PAGE_WIDTH * 0.75, 2.8))
+    fig = _figure((FIG_WIDTH, 2.8))
     ax = fig.subplots()
     for label, values in lines.items():
         ax.plot(x, values, marker="o", ms=3, label=label)
@@ -139,7 +146,7 @@ def curves(x, lines: Mapping[str, Sequence[float]], xlabel, ylabel, levels: Mapp
         ax.set_xscale("symlog", linthresh=0.1)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=TEXT_PT)
     fig.tight_layout()
     fig.poolkit_data = {"x": np.asarray(x), "lines": dict(lines), "levels": dict(levels or {})}
     return fig
