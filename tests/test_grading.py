@@ -29,12 +29,12 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from poolkit import checks, remote
-from poolkit.checks import evaluate, get_exercise, list_exercises
-from poolkit.gradebook import student_ids
-from poolkit.grading import KERNEL_STARTS, RECOVERY, _raise_as_in_kernel, _start_kernel, kernel_manager_class
+from poolkit.course import checks, remote
+from poolkit.course.checks import evaluate, get_exercise, list_exercises
+from poolkit.course.gradebook import student_ids
+from poolkit.course.grading import KERNEL_STARTS, RECOVERY, _raise_as_in_kernel, _start_kernel, kernel_manager_class
+from poolkit.course.student import check_ids, is_check_cell, solution_cells, student_edition
 from poolkit.naive import pool2d
-from poolkit.student import check_ids, is_check_cell, solution_cells, student_edition
 
 pytestmark = pytest.mark.xdist_group("grading")  # one worker, so the grading runs once
 
@@ -44,7 +44,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 TIMEOUT, NOTEBOOK_TIMEOUT = 8, 30     # the short run's limits, in seconds
 SETUP = 12                            # the short run's limit for a set-up cell (before the first exercise)
 SLACK = 30                            # kernel start and clean-up on a loaded machine
-LIGHT_IMPORTS = ("import numpy as np\nimport poolkit\nfrom poolkit.checks import check, get_exercise\n"
+LIGHT_IMPORTS = ("import numpy as np\nimport poolkit\nfrom poolkit.course.checks import check, get_exercise\n"
                  "from poolkit.naive import pool2d")
 
 
@@ -159,11 +159,11 @@ def submission(nb, functions: dict = None, before=(), after=()) -> nbformat.Note
 
 
 TAMPER = """\
-import numpy, poolkit, poolkit.checks
+import numpy, poolkit, poolkit.course.checks
 numpy.array_equal = lambda *a, **k: True
 numpy.allclose = lambda *a, **k: True
-poolkit.checks.evaluate = lambda *a, **k: None
-poolkit.checks.EXERCISES.clear()
+poolkit.course.checks.evaluate = lambda *a, **k: None
+poolkit.course.checks.EXERCISES.clear()
 del check
 check = evaluate = lambda *a, **k: print("passed")
 """
@@ -227,7 +227,7 @@ def digests(folder: Path) -> dict:
 
 def poolkit_cli(*args, env_extra=None, **kwargs) -> subprocess.Popen:
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env_extra or {}))
-    return subprocess.Popen([sys.executable, "-m", "poolkit", *map(str, args)], cwd=ROOT, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "poolkit.course", *map(str, args)], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
@@ -289,7 +289,7 @@ def editions(tmp_path_factory):
     copies = [tmp / "chapters" / path.name for path in CHAPTERS]
     for path, copied in zip(CHAPTERS, copies):
         copied.write_bytes(path.read_bytes())
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "student-edition", tmp / "out", *copies],
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "student-edition", tmp / "out", *copies],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return {path: (copied, json.loads((tmp / "out" / path.name).read_text(encoding="utf-8")))
@@ -367,14 +367,14 @@ def test_student_edition_rejects_a_solution_without_its_end(tmp_path):
         student_edition(nb)
     path = tmp_path / "ch.ipynb"
     nbformat.write(synthetic_chapter(), path)
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "student-edition", tmp_path, path],
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "student-edition", tmp_path, path],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "would overwrite the chapter" in proc.stderr
 
 
 def test_check_cells_are_recognised():
     assert is_check_cell(new_code_cell('check("pool2d_min", pool2d_min)'))
-    assert is_check_cell(new_code_cell('from poolkit.checks import check\ncheck("a", f)\ncheck("b", g)'))
+    assert is_check_cell(new_code_cell('from poolkit.course import check\ncheck("a", f)\ncheck("b", g)'))
     assert not is_check_cell(new_code_cell('def f(x):\n    return x\ncheck("a", f)'))
     assert not is_check_cell(new_code_cell("%timeit check('a', f)"))
     assert check_ids(new_notebook(cells=[new_code_cell("check('a', f)\ncheck(\"b\", g)\ncheck('a', f)")])) == ["a", "b"]
@@ -411,7 +411,7 @@ def test_exceptions_cross_with_the_learners_line(tmp_path):
     namespace = {}
     exec(compile(source.read_text(), str(source), "exec"), namespace)
 
-    def kernel_side():  # as poolkit.remote.call runs it: its own frame first
+    def kernel_side():  # as poolkit.course.remote.call runs it: its own frame first
         try:
             namespace["pool2d_min"](np.zeros((2, 2)), (1, 1))
         except Exception as err:
@@ -431,7 +431,7 @@ def test_exceptions_cross_with_the_learners_line(tmp_path):
 
 
 def test_poolkit_imports_only_numpy():
-    code = ("import sys, poolkit, poolkit.student, poolkit.remote; "
+    code = ("import sys, poolkit, poolkit.course.student, poolkit.course.remote; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'nbclient', 'nbformat', 'jupyter_client', "
             "'IPython', 'zmq'}))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
@@ -439,14 +439,14 @@ def test_poolkit_imports_only_numpy():
 
 def test_console_script_is_declared():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["poolkit"] == "poolkit.__main__:main"
+    assert scripts["poolkit"] == "poolkit.course.__main__:main"
 
 
 def test_student_ids_are_file_names_and_unique(tmp_path):
     assert student_ids([Path("a/alice.ipynb"), Path("b/bob.ipynb")]) == ["alice", "bob"]
     with pytest.raises(ValueError, match="same student id: alice"):
         student_ids([Path("a/alice.ipynb"), Path("b/alice.ipynb")])
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "grade", tmp_path / "missing.ipynb"],
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "grade", tmp_path / "missing.ipynb"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "no such file" in proc.stderr
 

@@ -2,7 +2,7 @@
 
 A chapter's check cell calls::
 
-    from poolkit.checks import check
+    from poolkit.course import check
     check("pool2d_min", pool2d_min)
 
 which runs ``pool2d_min`` on the exercise's own cases and on hidden random ones,
@@ -23,8 +23,9 @@ Thinking exercises are :class:`Prediction` s: the learner writes a predicted val
 (``predicted_shape = (1, 3, 4, 4)``) before running any code, and
 ``check("id", predicted_shape)`` says right or wrong with a hint, never the answer.
 
-The exercises themselves are declared in :mod:`poolkit.exercises`, one module per
-chapter, each an :class:`Exercise` with a few :class:`Mistake` s::
+The exercises themselves are declared in :mod:`poolkit.course.exercises`, one module per
+chapter (imported on the first lookup: :func:`registry`), each an :class:`Exercise` with a
+few :class:`Mistake` s::
 
     register(Exercise(
         id="output_size", title="...", chapter=1, signature="output_size(n, k, s, p)",
@@ -41,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import difflib
+import importlib
 import io
 import numbers
 import os
@@ -55,14 +57,14 @@ from typing import Any
 
 import numpy as np
 
-from .geometry import is_int as _is_int
+from ..geometry import is_int as _is_int
 
-__all__ = ["check", "evaluate", "list_exercises", "get_exercise", "register", "EXERCISES",
+__all__ = ["check", "evaluate", "list_exercises", "get_exercise", "registry", "register",
            "Exercise", "Prediction", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
            "ONE_TOO_FEW", "ONE_TOO_MANY"]
 
-EXERCISES: dict = {}
-"""The registry: exercise id -> :class:`Exercise`, filled by :mod:`poolkit.exercises`."""
+_REGISTRY: dict = {}  # exercise id -> Exercise or Prediction; read it through registry()
+_LOADED = False
 
 RETURNS = ("array", "int", "int pair")
 WIDTH = 72  # longest line of a report
@@ -336,28 +338,49 @@ def _is_number(v) -> bool:
 
 
 def register(exercise):
-    """Add ``exercise`` (an :class:`Exercise` or a :class:`Prediction`) to :data:`EXERCISES`
-    (ids are unique) and return it."""
-    if exercise.id in EXERCISES:
+    """Add ``exercise`` (an :class:`Exercise` or a :class:`Prediction`) to the registry
+    (ids are unique) and return it. The modules of :mod:`poolkit.course.exercises` call it."""
+    if exercise.id in _REGISTRY:
         raise ValueError(f"exercise id {exercise.id!r} is already registered")
-    EXERCISES[exercise.id] = exercise
+    _REGISTRY[exercise.id] = exercise
     return exercise
+
+
+def registry() -> dict:
+    """The registry, exercise id -> :class:`Exercise` or :class:`Prediction`.
+
+    The chapters' exercise modules (:mod:`poolkit.course.exercises`) are imported on the
+    first call, not when this module is: they compute their visible cases, and they import
+    this module for :func:`register`. Every lookup goes through here."""
+    global _LOADED
+    if not _LOADED:
+        importlib.import_module(f"{__package__}.exercises")  # each module register()s its exercises
+        _LOADED = True
+    return _REGISTRY
+
+
+def __getattr__(name: str):
+    """``EXERCISES``: the registry, loaded as by :func:`registry`."""
+    if name == "EXERCISES":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_exercise(exercise_id: str):
     """The registered exercise, or a ValueError listing the valid ids."""
+    known = registry()
     try:
-        return EXERCISES[exercise_id]
+        return known[exercise_id]
     except (KeyError, TypeError):
         pass
-    close = difflib.get_close_matches(str(exercise_id), list(EXERCISES), n=1)
+    close = difflib.get_close_matches(str(exercise_id), list(known), n=1)
     maybe = f" Did you mean {close[0]!r}?" if close else ""
     raise ValueError(f"unknown exercise id {exercise_id!r}.{maybe} Valid ids: {', '.join(list_exercises())}")
 
 
 def list_exercises(chapter: int | None = None) -> list[str]:
     """Registered exercise ids in chapter order (only ``chapter``'s if given)."""
-    return [e.id for e in sorted(EXERCISES.values(), key=lambda e: e.chapter)
+    return [e.id for e in sorted(registry().values(), key=lambda e: e.chapter)
             if chapter is None or e.chapter == chapter]
 
 
@@ -665,8 +688,8 @@ def _mismatch(ex: Exercise, case: Case, got) -> list[str]:
 
 def _where(error: BaseException) -> str | None:
     """``in f, line 4: Y[i, j] = ...``: the innermost line of the learner's own code."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    libraries = (here, os.path.dirname(np.__file__))
+    poolkit_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # poolkit/, not poolkit/course/
+    libraries = (poolkit_dir, os.path.dirname(np.__file__))
     frames = [f for f in traceback.extract_tb(error.__traceback__)[1:]
               if not os.path.abspath(f.filename).startswith(libraries)
               and "site-packages" not in f.filename and not f.filename.startswith("<frozen")]
@@ -694,7 +717,3 @@ def _size(args) -> tuple:
         elif _is_int(a):
             ints += abs(int(a))
     return elements, ints
-
-
-# The chapters' exercises register themselves; imported last because they use the names above.
-from . import exercises  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Grading one submitted exercise notebook, with the checks the learner ran.
 
-``poolkit grade alice.ipynb bob.ipynb ...`` (:mod:`poolkit.__main__`) grades a class
-with :mod:`poolkit.gradebook`, which runs :func:`grade_submission` on each submission,
+``poolkit grade alice.ipynb bob.ipynb ...`` (:mod:`poolkit.course.__main__`) grades a class
+with :mod:`poolkit.course.gradebook`, which runs :func:`grade_submission` on each submission,
 in parallel. One submission is graded in four steps:
 
 1. **Read** the file (hashing it first; it is only ever read). An empty file, invalid
@@ -14,31 +14,31 @@ in parallel. One submission is graded in four steps:
    cell is started. Cells that only call ``check`` are skipped: step 3 does their work.
    No output is kept, only the name and message of each cell's error, so a notebook
    that prints megabytes costs time, not memory.
-3. **Check** every exercise of the assignment (:func:`poolkit.gradebook.exercises_to_grade`): the learner's
+3. **Check** every exercise of the assignment (:func:`poolkit.course.gradebook.exercises_to_grade`): the learner's
    function is whatever the exercise's name (from its signature) is bound to once the
-   notebook has run, and :func:`poolkit.checks.evaluate` grades it on the visible and
+   notebook has run, and :func:`poolkit.course.checks.evaluate` grades it on the visible and
    hidden cases, giving the report the learner's own check cell prints. All the cases of
    one exercise together get ``timeout`` seconds, as a check cell would.
 4. **Score**: an exercise scores the fraction of its cases passed (0 to 1), a
    submission the sum.
 
 **Isolation and tampering.** The checks never run in the learner's kernel. The grader's
-own process runs :func:`~poolkit.checks.evaluate`, imported there from poolkit and never
+own process runs :func:`~poolkit.course.checks.evaluate`, imported there from poolkit and never
 exposed to the learner's code, and gives it a stand-in for the learner's function
 (:class:`RemoteFunction`) that sends each case's arguments to the kernel, where
-:mod:`poolkit.remote` calls the real function and sends back only data: the result,
+:mod:`poolkit.course.remote` calls the real function and sends back only data: the result,
 the exception and where it was raised, what was printed, the arguments changed in place.
 So a notebook may delete or rebind ``check`` and ``evaluate``, monkeypatch
-``poolkit.checks`` or numpy, or replace :mod:`poolkit.remote` itself: its kernel never
+``poolkit.course.checks`` or numpy, or replace :mod:`poolkit.course.remote` itself: its kernel never
 sees an expected answer, and all it can change is the answers its functions give, which
 is what is graded anyway. Each submission gets its own kernel, and
-:func:`poolkit.gradebook.grade_all` gives each its own worker process, so a submission
+:func:`poolkit.course.gradebook.grade_all` gives each its own worker process, so a submission
 that crashes, hangs or kills its kernel or its worker gets a result that says so and
-cannot touch another's. With a :class:`poolkit.sandbox.Sandbox` (what ``poolkit grade``
+cannot touch another's. With a :class:`poolkit.course.sandbox.Sandbox` (what ``poolkit grade``
 uses wherever it can make one), the kernel also runs as a user of its own in namespaces
 of its own, with read-only views of poolkit and the Python environment, no network and
 memory and process limits: it cannot change poolkit, reach another kernel or submission,
-or outlive its grading (see :mod:`poolkit.sandbox`). Without one (``--unsafe``), a
+or outlive its grading (see :mod:`poolkit.course.sandbox`). Without one (``--unsafe``), a
 notebook's code can do whatever the grader's user may.
 
 **Faults and status.** A kernel that dies or stops answering while one exercise is
@@ -46,8 +46,8 @@ checked costs that exercise: the notebook runs again in a fresh kernel for the r
 (:data:`MAX_RESTARTS` times at most). Set-up cells (before the first exercise) get
 ``setup_timeout``. ``status`` is ``ok`` only if nothing changed the score; otherwise it
 lists what did (:meth:`SubmissionResult.flag`). A function that reaches poolkit's answer
-key scores zero on its exercise (:func:`poolkit.keys.answer_key_uses`); with a
-:class:`poolkit.keys.Key`, the hidden cases are the key's.
+key scores zero on its exercise (:func:`poolkit.course.keys.answer_key_uses`); with a
+:class:`poolkit.course.keys.Key`, the hidden cases are the key's.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no l
 # ---------------------------------------------------------------- results
 @dataclass
 class ExerciseScore:
-    """One exercise of one submission: :class:`~poolkit.checks.CheckResult` and its score."""
+    """One exercise of one submission: :class:`~poolkit.course.checks.CheckResult` and its score."""
 
     exercise: str
     score: float
@@ -260,8 +260,8 @@ def kernel_manager_class(sandbox=None, conndir: str | None = None):
     """A kernel manager class that starts this Python's ipykernel, whatever kernels are registered
     (the grader's, and ``tools/run_notebooks.py``'s).
 
-    With a :class:`poolkit.sandbox.Sandbox`, the kernel starts inside it and talks over
-    ZeroMQ's ipc transport through socket files in ``conndir`` (see :mod:`poolkit.sandbox`),
+    With a :class:`poolkit.course.sandbox.Sandbox`, the kernel starts inside it and talks over
+    ZeroMQ's ipc transport through socket files in ``conndir`` (see :mod:`poolkit.course.sandbox`),
     where the connection file is written too, readable by the sandbox's user only.
     """
     import ipykernel.kernelspec
@@ -308,7 +308,7 @@ class KernelGone(Exception):
 class _Kernel:
     """The kernel a notebook ran in, as the grader talks to it: by user expressions.
 
-    Each request executes no code and evaluates one expression, ``poolkit.remote.<fn>(...)``,
+    Each request executes no code and evaluates one expression, ``poolkit.course.remote.<fn>(...)``,
     whose value (a JSON string) comes back in the reply. Requests are synchronous: they
     run the client's event loop until the reply arrives or ``timeout`` passes; then the
     kernel is interrupted and gets :data:`RECOVERY` seconds to answer again.
@@ -328,14 +328,14 @@ class _Kernel:
         return self.request(f"call({name!r}, {payload!r})", timeout, f"running {name}")
 
     def request(self, expression: str, timeout: float, doing: str) -> dict:
-        """The JSON value of ``poolkit.remote.<expression>`` in the kernel.
+        """The JSON value of ``poolkit.course.remote.<expression>`` in the kernel.
 
         Raises TimeoutError (the kernel was interrupted and answers again), KernelGone, or
-        ValueError for a reply that is not what :mod:`poolkit.remote` sends.
+        ValueError for a reply that is not what :mod:`poolkit.course.remote` sends.
         """
         if self.gone:
             raise KernelGone(self.gone)
-        reply = self._request(f"__import__('poolkit.remote').remote.{expression}", timeout, doing)
+        reply = self._request(f"__import__('poolkit.course.remote').course.remote.{expression}", timeout, doing)
         if reply is None:
             raise TimeoutError(f"no answer within {timeout:.3g} s")
         value = reply.get("user_expressions", {}).get("r", {})
@@ -399,7 +399,7 @@ class _Kernel:
 class RemoteFunction:
     """A stand-in for the learner's function ``name``, which lives in the kernel.
 
-    :func:`~poolkit.checks.evaluate` calls it like the real one: it returns what the
+    :func:`~poolkit.course.checks.evaluate` calls it like the real one: it returns what the
     real one returned, raises what it raised (from the same file, line and function, so
     the report points at the learner's line), prints what it printed, and changes the
     arguments it changed. All calls together get ``timeout`` seconds of the function's own
@@ -522,8 +522,8 @@ def grade_submission(path, exercise_ids: Sequence[str], *, student: str | None =
 
     Never modifies ``path``, and reads it once: what is graded is that copy of its bytes.
     ``on_kernel(pid)`` is told the kernel's process id when it starts (:func:`grade_all`
-    uses it to clean up after a worker that dies). With a :class:`poolkit.sandbox.Sandbox`,
-    the kernel runs in it; without, with the grader's rights. With a :class:`poolkit.keys.Key`,
+    uses it to clean up after a worker that dies). With a :class:`poolkit.course.sandbox.Sandbox`,
+    the kernel runs in it; without, with the grader's rights. With a :class:`poolkit.course.keys.Key`,
     the hidden cases are the key's.
     """
     from .keys import installed
@@ -605,7 +605,7 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
             errors.append(f"{_cell_name(nb, cell_index)} raised {content.get('ename')}: "
                           f"{_short(content.get('evalue', ''), 120)}")
 
-    quiet = logging.getLogger("poolkit.grading.kernel")
+    quiet = logging.getLogger("poolkit.course.grading.kernel")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     setup = _setup_cells(nb)
@@ -756,12 +756,13 @@ def _setup_cells(nb) -> set:
 
 def _check_chapter(raw, exercise_ids, result) -> None:
     """Flag a notebook whose check cells are all another chapter's than the graded one."""
-    from .checks import EXERCISES
+    from .checks import registry
     from .student import check_ids
 
-    graded = {EXERCISES[i].chapter for i in exercise_ids if i in EXERCISES}
+    known = registry()
+    graded = {known[i].chapter for i in exercise_ids if i in known}
     try:
-        own = {EXERCISES[i].chapter for i in check_ids(raw) if i in EXERCISES}
+        own = {known[i].chapter for i in check_ids(raw) if i in known}
     except Exception:  # a cell that does not parse: nothing to say
         return
     if own and not own & graded:
