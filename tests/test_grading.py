@@ -30,9 +30,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from poolkit.course import checks, remote
-from poolkit.course.checks import evaluate, get_exercise, list_exercises
+from poolkit.course.checks import evaluate, evaluate_runs, get_exercise, list_exercises
 from poolkit.course.gradebook import student_ids
-from poolkit.course.grading import KERNEL_STARTS, RECOVERY, _raise_as_in_kernel, _start_kernel, kernel_manager_class
+from poolkit.course.grading import KERNEL_STARTS, RECOVERY, RemoteFunction, _start_kernel, kernel_manager_class
 from poolkit.course.student import check_ids, is_check_cell, solution_cells, student_edition
 from poolkit.naive import pool2d
 
@@ -403,31 +403,67 @@ def test_other_values_cross_as_their_type():
     assert huge.shape == (3000, 1500) and huge.dtype == np.float64
 
 
-def test_exceptions_cross_with_the_learners_line(tmp_path):
-    """The grader raises what the kernel's function raised, and the report points at the
-    same line of the learner's code."""
-    source = tmp_path / "cell.py"
-    source.write_text("def pool2d_min(X, pool_size):\n    Y = X[5, 5]\n    return Y\n")
+class InProcessKernel:
+    """The kernel's half of a call (:func:`poolkit.course.remote.call` and the JSON both ways),
+    run in this process on the functions of ``namespace``."""
+
+    def __init__(self, namespace, monkeypatch):
+        monkeypatch.setattr(remote, "_namespace", lambda: namespace)
+
+    def call(self, name, args, timeout):
+        return json.loads(remote.call(name, json.dumps([remote.encode(a) for a in args])))
+
+
+def _through_kernel_and_here(tmp_path, monkeypatch, source: str, exercise_id="pool2d_min"):
+    """The report on the notebook's function defined by ``source``: graded through the
+    kernel's reply, and checked in the notebook."""
+    path = tmp_path / "cell.py"
+    path.write_text(source)
     namespace = {}
-    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    exec(compile(source, str(path), "exec"), namespace)
+    name = get_exercise(exercise_id).name
+    there = evaluate_runs(exercise_id, RemoteFunction(InProcessKernel(namespace, monkeypatch), name, 30).outcome)
+    return there, namespace[name]
 
-    def kernel_side():  # as poolkit.course.remote.call runs it: its own frame first
-        try:
-            namespace["pool2d_min"](np.zeros((2, 2)), (1, 1))
-        except Exception as err:
-            return err, remote._describe_error(err)
 
-    original, described = kernel_side()
-    with pytest.raises(IndexError) as raised:
-        _raise_as_in_kernel(json.loads(json.dumps(described)))
-    assert type(raised.value).__name__ == "IndexError" and str(raised.value) == str(original)
-    assert checks._where(raised.value) == checks._where(original) == "in pool2d_min, line 2: Y = X[5, 5]"
+def test_exceptions_cross_with_the_learners_line(tmp_path, monkeypatch):
+    """What the kernel's function raised reaches the report as from a call in the notebook:
+    its type, its message and the learner's line."""
+    there, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                         "def pool2d_min(X, pool_size):\n    Y = X[5, 5]\n    return Y\n")
+    assert there.message == evaluate("pool2d_min", fn).message
+    assert "Your function raised IndexError: index 5 is out of bounds" in there.message
+    assert "in pool2d_min, line 2: Y = X[5, 5]" in there.message
 
-    with pytest.raises(NotImplementedError):
-        _raise_as_in_kernel({"type": "NotImplementedError", "builtin": "NotImplementedError", "message": ""})
-    with pytest.raises(Exception) as raised:  # never a real SystemExit or KeyboardInterrupt
-        _raise_as_in_kernel({"type": "SystemExit", "builtin": "SystemExit", "message": "3"})
-    assert type(raised.value).__name__ == "SystemExit" and isinstance(raised.value, Exception)
+    args = (np.zeros((2, 2)), (1, 1))
+    kernel = InProcessKernel({"pool2d_min": fn}, monkeypatch)
+    assert RemoteFunction(kernel, "pool2d_min", 30).outcome(args) == checks.Outcome.of_call(fn, args)
+
+
+def test_a_stub_and_a_system_exit_through_the_kernel(tmp_path, monkeypatch):
+    stub, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                        "def pool2d_min(X, pool_size):\n    raise NotImplementedError\n")
+    assert stub.message == evaluate("pool2d_min", fn).message and "not written yet" in stub.message
+    # never a real SystemExit or KeyboardInterrupt in the grader: reported like any exception
+    leaving, _ = _through_kernel_and_here(tmp_path, monkeypatch,
+                                          "def pool2d_min(X, pool_size):\n    raise SystemExit(3)\n")
+    assert "Your function raised SystemExit: 3" in leaving.message and leaving.n_passed == 0
+
+
+def test_printing_and_changed_inputs_through_the_kernel(tmp_path, monkeypatch):
+    """Printed lines (five shown, the rest counted) and an input changed in place reach the
+    report as from a call in the notebook."""
+    printing, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                            "def pool2d_min(X, pool_size):\n    for i in range(8):\n"
+                                            "        print('line', i)\n")
+    assert printing.message == evaluate("pool2d_min", fn).message
+    assert "Your function printed:" in printing.message and "... (3 more lines)" in printing.message
+    changing, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                            "from poolkit.naive import pool2d\n"
+                                            "def pool2d_min(X, pool_size):\n    Y = -pool2d(-X, pool_size)\n"
+                                            "    X[...] = 100\n    return Y\n")
+    assert changing.message == evaluate("pool2d_min", fn).message
+    assert "changed its input X in place" in changing.message
 
 
 def test_poolkit_imports_only_numpy():

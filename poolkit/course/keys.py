@@ -122,7 +122,7 @@ def _keyed(cls: type) -> type:
 
 # ---------------------------------------------------------------- reaching for the answers
 FORBIDDEN_NAMES = {"get_exercise", "list_exercises", "registry", "all_cases", "_cases", "reference", "EXERCISES",
-                   "evaluate", "_judge", "_call", "random_case"}
+                   "evaluate", "evaluate_runs", "judge", "of_call", "random_case"}
 FORBIDDEN_MODULES = ("poolkit.course",)  # its checks, exercises, grader, keys ...
 ALLOWED_IMPORTS = {"check", "Prediction"}
 
