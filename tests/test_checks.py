@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from exercise_suite import exercise_tests
 
-from poolkit import checks
-from poolkit.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
+from poolkit.course import checks
+from poolkit.course.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
 
 IDS = ["pool2d_min", "output_size", "pool2d_stride", "pool_cost", "softmax_pool",
        "max_pool_pad", "ceil_output_size", "pool_nchw", "same_padding"]
@@ -423,7 +423,7 @@ def test_evaluate_counts():
 # ---------------------------------------------------------------- determinism
 SCRIPT = """
 import numpy as np
-from poolkit.checks import EXERCISES, evaluate
+from poolkit.course.checks import EXERCISES, evaluate
 def off(ex):
     def wrong(*args):
         want = ex.reference(*args)

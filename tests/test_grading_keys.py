@@ -1,4 +1,4 @@
-"""The instructor's key (poolkit/keys.py): hidden cases no student can compute, and answers
+"""The instructor's key (poolkit/course/keys.py): hidden cases no student can compute, and answers
 no notebook may take from poolkit. Marked ``grading``."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from test_grading import IDS, NAMES, NB, REFERENCE, submission
 
-from poolkit import keys, sandbox
-from poolkit.checks import get_exercise, list_exercises
-from poolkit.grading import grade_submission
+from poolkit.course import keys, sandbox
+from poolkit.course.checks import get_exercise, list_exercises
+from poolkit.course.grading import grade_submission
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
 
@@ -45,7 +45,7 @@ def test_a_key_draws_other_hidden_cases_and_keeps_the_visible_ones(tmp_path):
 
 def test_reaching_for_the_answer_key_is_found():
     sources = [
-        "import numpy as np\nfrom poolkit.checks import check, get_exercise\nimport poolkit.checks as pc",
+        "import numpy as np\nfrom poolkit.course.checks import check, get_exercise\nimport poolkit.course.checks as pc",
         "ref = get_exercise('pool2d_min').reference",
         "def pool2d_min(X, pool_size):\n    return ref(X, pool_size)",
         "def helper(n):\n    return pc.EXERCISES['output_size'].all_cases()[0].expected",
@@ -66,7 +66,7 @@ def test_with_a_key_only_the_students_own_work_scores(tmp_path):
     an honest classmate scores the same with or without the key."""
     table = {tuple(c.args): c.expected for c in get_exercise("output_size").all_cases()}
     cheat = submission(NB, {
-        NAMES[IDS[0]]: ("from poolkit.checks import get_exercise\n"
+        NAMES[IDS[0]]: ("from poolkit.course.checks import get_exercise\n"
                         f"_ref = get_exercise({IDS[0]!r}).reference\n\n"
                         f"def {get_exercise(IDS[0]).signature}:\n"
                         f"    return _ref({', '.join(get_exercise(IDS[0]).params)})\n"),

@@ -8,9 +8,9 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import avg_pool2d, max_pool2d
+from ...im2col import col2im
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, random_window, register
-from ..functional import avg_pool2d, max_pool2d
-from ..im2col import col2im
 
 
 def _same_values_elsewhere(args, expected, got):

@@ -7,10 +7,10 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from .. import naive
+from ... import naive
+from ...functional import avg_pool2d, max_pool2d
+from ...geometry import output_size
 from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import avg_pool2d, max_pool2d
-from ..geometry import output_size
 
 
 def _not_square(pool_size):

@@ -9,17 +9,17 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import max_pool2d
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, random_window, register
-from ..functional import max_pool2d
 
 
 def _route(dy, indices, x_shape):
-    from ..backward import route  # imported when first graded
+    from ...backward import route  # imported when first graded
     return route(dy, indices, x_shape)
 
 
 def _avg_pool2d_backward(*args, **kwargs):
-    from ..backward import avg_pool2d_backward  # imported when first graded
+    from ...backward import avg_pool2d_backward  # imported when first graded
     return avg_pool2d_backward(*args, **kwargs)
 
 

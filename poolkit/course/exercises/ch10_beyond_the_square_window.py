@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
+from ...regions import max_over_time, roi_pool_bins
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
-from ..regions import max_over_time, roi_pool_bins
 
 
 # ---------------------------------------------------------------- roi_bin

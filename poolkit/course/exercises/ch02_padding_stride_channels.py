@@ -8,9 +8,9 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import max_pool2d
+from ...geometry import output_size, same_padding
 from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import max_pool2d
-from ..geometry import output_size, same_padding
 
 
 # ---------------------------------------------------------------- max_pool_pad

@@ -80,24 +80,26 @@ def load(path) -> Key:
 def installed(key: Key | None):
     """Within the block, in this process, every exercise's hidden cases are drawn with
     ``key``'s seed (the visible cases, the number of cases and the reference stay)."""
-    from .checks import EXERCISES
+    from .checks import registry
 
-    before = dict(EXERCISES)
+    known = registry()
+    before = dict(known)
     try:
         install(key)
         yield
     finally:
-        EXERCISES.clear()
-        EXERCISES.update(before)
+        known.clear()
+        known.update(before)
 
 
 def install(key: Key | None) -> None:
     """:func:`installed`, for good."""
-    from .checks import EXERCISES
+    from .checks import registry
 
     if key is None:
         return
-    for exercise_id, exercise in list(EXERCISES.items()):
+    known = registry()
+    for exercise_id, exercise in list(known.items()):
         if not hasattr(exercise, "all_cases") or getattr(exercise, "_poolkit_key", None) == key.fingerprint:
             continue  # a prediction has no hidden cases
         keyed = copy.copy(exercise)
@@ -105,7 +107,7 @@ def install(key: Key | None) -> None:
         keyed.__dict__.pop("_cases", None)  # drawn again, with the key's seed
         keyed.__dict__["_poolkit_seed"] = key.seed(exercise_id)
         keyed.__dict__["_poolkit_key"] = key.fingerprint
-        EXERCISES[exercise_id] = keyed
+        known[exercise_id] = keyed
 
 
 _KEYED: dict[type, type] = {}
@@ -119,10 +121,9 @@ def _keyed(cls: type) -> type:
 
 
 # ---------------------------------------------------------------- reaching for the answers
-FORBIDDEN_NAMES = {"get_exercise", "list_exercises", "all_cases", "_cases", "reference", "EXERCISES",
-                   "evaluate", "_judge", "_call", "random_case"}
-FORBIDDEN_MODULES = ("poolkit.exercises", "poolkit.checks", "poolkit.grading", "poolkit.gradebook",
-                     "poolkit.keys", "poolkit.remote")
+FORBIDDEN_NAMES = {"get_exercise", "list_exercises", "registry", "all_cases", "_cases", "reference", "EXERCISES",
+                   "evaluate", "evaluate_runs", "judge", "of_call", "random_case"}
+FORBIDDEN_MODULES = ("poolkit.course",)  # its checks, exercises, grader, keys ...
 ALLOWED_IMPORTS = {"check", "Prediction"}
 
 
@@ -172,8 +173,7 @@ def _forbidden(stmt: ast.stmt) -> list[str]:
             module = node.module
             if module.startswith(FORBIDDEN_MODULES) and not all(a.name in ALLOWED_IMPORTS for a in node.names):
                 found.append(f"from {module} import " + ", ".join(a.name for a in node.names))
-            if module == "poolkit" and any(a.name in ("checks", "exercises", "grading", "remote")
-                                           for a in node.names):
+            if module == "poolkit" and any(a.name == "course" for a in node.names):
                 found.append(f"from poolkit import {', '.join(a.name for a in node.names)}")
         elif isinstance(node, ast.Import):
             found += [f"import {a.name}" for a in node.names if a.name.startswith(FORBIDDEN_MODULES)]
