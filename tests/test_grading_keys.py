@@ -39,6 +39,8 @@ def test_a_key_draws_other_hidden_cases_and_keeps_the_visible_ones(tmp_path):
             assert len(keyed) == len(cases)
             assert sorted(repr(c.args) for c in keyed if c.visible) == sorted(repr(c.args) for c in cases if c.visible)
             hidden = {repr(c.args) for c in cases if not c.visible}
+            if not hidden:      # a Prediction: one visible case, nothing hidden
+                continue
             assert sum(repr(c.args) in hidden for c in keyed if not c.visible) < len(hidden) // 2, i
     assert get_exercise(IDS[0]).all_cases() is public[IDS[0]]  # restored
 

@@ -782,7 +782,7 @@ def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: list[str]) 
                                                f"{asks}: keep that name.")
     if not found.get("function"):
         score = ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
-        score.cases = [[1, "visible", score.passed]] if not hasattr(ex, "all_cases") else []
+        score.cases = [[1, "visible", score.passed]]      # a prediction: one value, one visible case
         return score
     fn = RemoteFunction(kernel, ex.name, timeout)
     score = ExerciseScore.of(evaluate_runs(ex.id, fn.outcome))
