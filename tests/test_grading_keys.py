@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from test_grading import IDS, NAMES, NB, REFERENCE, submission
 
-from poolkit.course import keys, sandbox
+from poolkit.course import keys, reach, sandbox
 from poolkit.course.checks import get_exercise, list_exercises
 from poolkit.course.grading import grade_submission
 
@@ -88,3 +88,35 @@ def test_with_a_key_only_the_students_own_work_scores(tmp_path):
     assert {e.exercise: e.score for e in public.exercises}["output_size"] == 1.0  # the table knows public cases
     assert by["cheat"]["output_size"].score < 0.5  # not the key's
     assert graded["honest"].total == len(IDS) and graded["honest"].status == "ok", graded["honest"]
+
+
+def test_what_a_function_reaches_is_read_from_the_code():
+    """reach.shortcut_uses follows a function through helpers and aliases to the imports it
+    uses; a later def replaces an earlier one; an import the function never uses is not its."""
+    cells = ["import numpy as np\nimport poolkit\nimport torch.nn.functional as F\nfrom poolkit.naive import pool2d",
+             "def output_size(n, k, s, p):\n    return poolkit.output_size(n, k, s, p)",
+             "def helper(x):\n    return F.max_pool2d(x, 2)\n\ndef max_pool_pad(X, k, s, p):\n    return helper(X)",
+             "def masked_max(x, lengths):\n    return np.max(x, axis=-1)"]
+    without = {"output_size": ("poolkit",), "max_pool_pad": ("poolkit", "torch"), "masked_max": ("poolkit",)}
+    assert reach.shortcut_uses(cells, without) == {
+        "output_size": ["import poolkit"], "max_pool_pad": ["import torch.nn.functional as F"], "masked_max": []}
+    rewritten = cells + ["def output_size(n, k, s, p):\n    return (n + 2 * p - k) // s + 1"]
+    assert reach.shortcut_uses(rewritten, {"output_size": ("poolkit",)}) == {"output_size": []}
+    assert reach.shortcut_uses(cells, {"masked_max": ("numpy",)}) == {"masked_max": ["import numpy as np"]}
+
+
+@pytest.mark.skipif("output_size" not in IDS, reason="chapter 1's exercises changed")
+def test_a_function_that_calls_what_its_exercise_forbids_scores_zero(tmp_path):
+    """Chapter 1's output_size says "Do not call poolkit": poolkit's own output_size
+    gives every right answer, and scores zero, with a note and a status that say why."""
+    assert get_exercise("output_size").without == ("poolkit",)
+    nb = submission(NB, {"output_size": "def output_size(n, k, s, p):\n"
+                                        "    return poolkit.output_size(n, k, s, p)\n"})
+    path = tmp_path / "shortcut.ipynb"
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    box = sandbox.Sandbox.for_slot(12) if sandbox.available()[0] else None
+    result = grade_submission(path, ["output_size"], timeout=30, sandbox=box)
+    (score,) = result.exercises
+    said = " ".join(score.message.split())
+    assert score.score == 0 and "it uses import poolkit" in said and "without poolkit" in said
+    assert "shortcut" in result.status

@@ -132,6 +132,11 @@ class Exercise:
         The hint when no mistake matches.
     spoilers : sequence of str
         Answer text no hint may contain (the tests check it, ignoring spaces and ``*``).
+    without : sequence of str
+        Packages the statement says not to call (``("poolkit",)`` for "Do not call
+        poolkit"). A function that passes but reaches an import of one of them, read
+        from the notebook's code (:func:`poolkit.course.reach.shortcut_uses`), does not
+        pass; the grader scores it zero.
     """
 
     id: str
@@ -147,6 +152,7 @@ class Exercise:
     mistakes: Sequence[Mistake] = ()
     hint: str = "Work this case out by hand, step by step, and compare with what your function does."
     spoilers: Sequence[str] = ()
+    without: Sequence[str] = ()
 
     def __post_init__(self):
         if self.returns not in RETURNS:
@@ -597,7 +603,34 @@ def evaluate(exercise_id: str, fn) -> CheckResult:
         failure = (f"check({exercise_id!r}, ...) needs your function itself, but got {_describe(fn)}. "
                    f"Pass the function without calling it: check({exercise_id!r}, {ex.name}).")
         return CheckResult(ex.id, False, 0, len(ex.all_cases()), failure, None, _wrap(f"\u274c {ex.id}: {failure}"))
-    return evaluate_runs(exercise_id, lambda args: Outcome.of_call(fn, args))
+    result = evaluate_runs(exercise_id, lambda args: Outcome.of_call(fn, args))
+    if result.passed and ex.without:
+        from .reach import shortcut_uses
+
+        found = shortcut_uses(_cells_run(), {ex.name: ex.without})[ex.name]
+        if found:
+            failure = f"your {ex.name} gives the right answers, but {used_shortcut(ex, found)}"
+            return CheckResult(ex.id, False, 0, result.n_cases, failure, None, _wrap(f"\u274c {ex.id}: {failure}"))
+    return result
+
+
+def used_shortcut(ex: Exercise, found: Sequence[str]) -> str:
+    """Why a function that reaches ``found`` (imports of ``ex.without``) does not count:
+    "it uses import poolkit, and the exercise asks you to write it without poolkit. ..."."""
+    packages = list(ex.without)
+    listed = packages[0] if len(packages) == 1 else ", ".join(packages[:-1]) + " or " + packages[-1]
+    return (f"it uses {'; '.join(found)}, and the exercise asks you to write it without {listed}. "
+            "Write it with numpy alone.")
+
+
+def _cells_run() -> list[str]:
+    """The code cells this IPython kernel has run, in order (``[]`` outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    return [c for c in shell.user_ns.get("In", []) if isinstance(c, str)] if shell is not None else []
 
 
 def evaluate_runs(exercise_id: str, run: Callable[[tuple], Outcome]) -> CheckResult:

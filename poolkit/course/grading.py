@@ -70,7 +70,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import remote
-from .checks import CheckResult, Outcome, Raised, evaluate, evaluate_runs, get_exercise, judge
+from .checks import CheckResult, Outcome, Raised, evaluate, evaluate_runs, get_exercise, judge, used_shortcut
 from .student import is_check_cell, solution_cells
 
 __all__ = ["grade_submission", "read_submission", "SubmissionResult", "ExerciseScore", "RemoteFunction",
@@ -588,6 +588,11 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
             exercise_id, f"{name} uses poolkit's answer key ({', '.join(found)}), directly or through what it "
                          "calls: only your own code is graded.")
         result.flag("answer key")
+    for exercise_id, found in _shortcut_uses(nb, [i for i in exercise_ids if i not in scores]).items():
+        ex = get_exercise(exercise_id)
+        why = f"{ex.name} was not run: {used_shortcut(ex, found)}"
+        scores[exercise_id] = ExerciseScore.not_graded(exercise_id, why)
+        result.flag("shortcut")
     exercise_ids = [i for i in exercise_ids if i not in scores]
     remaining = list(exercise_ids)
     for run in range(1 + MAX_RESTARTS):
@@ -682,6 +687,17 @@ def _functions_digest(nb, scored) -> str:
                 last[name] = ast.dump(stmt)
     parts = [f"{s.exercise}:{last.get(get_exercise(s.exercise).name, '')}" for s in scored]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _shortcut_uses(nb, exercise_ids) -> dict:
+    """Exercise id -> the imports of what its statement says not to call that its function
+    reaches, for those that do."""
+    from .reach import shortcut_uses
+
+    sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_check_cell(c)]
+    asked = [get_exercise(i) for i in exercise_ids if getattr(get_exercise(i), "without", ())]
+    found = shortcut_uses(sources, {ex.name: ex.without for ex in asked})
+    return {ex.id: found[ex.name] for ex in asked if found[ex.name]}
 
 
 def _answer_key_uses(nb, exercise_ids) -> dict:

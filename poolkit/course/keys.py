@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .reach import reaches
+
 __all__ = ["Key", "keygen", "load", "install", "installed", "answer_key_uses"]
 
 FORMAT = "poolkit-key-1"
@@ -131,35 +133,7 @@ def answer_key_uses(sources: Iterable[str], names: Iterable[str]) -> dict[str, l
     """For each of ``names`` (the exercises' functions or prediction variables): what of
     poolkit's answer key its definition reaches, through the notebook's top-level names it
     uses (``[]``: nothing). ``sources``: the notebook's code cells, check cells aside."""
-    defines: dict[str, list[ast.stmt]] = {}
-    for source in sources:
-        tree = _parse(source)
-        for stmt in tree.body if tree is not None else []:
-            for name in _defined(stmt):
-                defines.setdefault(name, []).append(stmt)
-    return {name: _reach(name, defines) for name in names}
-
-
-def _parse(source: str):
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _defined(stmt: ast.stmt) -> set[str]:
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    names = set()
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-    return names
+    return reaches(sources, names, _forbidden)
 
 
 def _forbidden(stmt: ast.stmt) -> list[str]:
@@ -178,16 +152,3 @@ def _forbidden(stmt: ast.stmt) -> list[str]:
         elif isinstance(node, ast.Import):
             found += [f"import {a.name}" for a in node.names if a.name.startswith(FORBIDDEN_MODULES)]
     return found
-
-
-def _reach(start: str, defines: dict[str, list[ast.stmt]]) -> list[str]:
-    seen, todo, found = {start}, [start], []
-    while todo:
-        for stmt in defines.get(todo.pop(), []):
-            found += _forbidden(stmt)
-            for node in ast.walk(stmt):
-                used = node.id if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) else None
-                if used and used in defines and used not in seen:
-                    seen.add(used)
-                    todo.append(used)
-    return sorted(set(found))

@@ -76,6 +76,7 @@ def _random_geometry(rng):
 
 register(Exercise(
     id="output_size", title="Output size of a pooling layer", chapter=1,
+    without=("poolkit",),
     signature="output_size(n, k, s, p)",
     reference=lambda n, k, s, p: output_size(n, k, s, p),
     cases=[(25, 2, 2, 0), (4, 3, 2, 1), (5, 3, 1, 1), (7, 3, 2, 0)],

@@ -38,6 +38,7 @@ def _random_padded(rng):
 
 register(Exercise(
     id="max_pool_pad", title="Max pooling with padding and stride", chapter=2,
+    without=("poolkit", "torch", "tensorflow"),
     signature="max_pool_pad(X, k, s, p)",
     reference=_max_pool_pad,
     cases=[

@@ -59,6 +59,7 @@ def _random_im2col_case(rng):
 
 register(Exercise(
     id="im2col_max_pool", title="Max pooling through a column matrix", chapter=3,
+    without=("poolkit",),
     signature="im2col_max_pool(X, k, s, p)",
     reference=lambda X, k, s, p: max_pool2d(X, k, s, p),
     cases=[

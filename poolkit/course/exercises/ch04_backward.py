@@ -62,6 +62,7 @@ def _columns_first(dy, indices, x_shape):
 
 register(Exercise(
     id="max_pool_backward", title="Max pooling backward from the indices", chapter=4,
+    without=("poolkit",),
     signature="max_pool_backward(dy, indices, x_shape)",
     reference=_route,
     cases=[
@@ -127,6 +128,7 @@ def _random_avg_case(rng):
 
 register(Exercise(
     id="avg_pool_backward", title="Average pooling backward, padding not counted", chapter=4,
+    without=("poolkit",),
     signature="avg_pool_backward(dy, x_shape, k, s, p)",
     reference=_avg_reference,
     cases=[
