@@ -471,7 +471,7 @@ def test_a_function_that_uses_what_its_exercise_forbids_does_not_pass(monkeypatc
     result = evaluate("output_size", output_size)
     assert not result.passed
     said = " ".join(result.message.split())
-    assert "gives the right answers, but it uses import poolkit" in said and "without poolkit" in said
+    assert "gives the right answers, but it relies on import poolkit" in said and "without poolkit" in said
     cells.append("def output_size(n, k, s, p):\n    return (n + 2 * p - k) // s + 1")
     assert evaluate("output_size", lambda n, k, s, p: (n + 2 * p - k) // s + 1).passed
 

@@ -118,5 +118,15 @@ def test_a_function_that_calls_what_its_exercise_forbids_scores_zero(tmp_path):
     result = grade_submission(path, ["output_size"], timeout=30, sandbox=box)
     (score,) = result.exercises
     said = " ".join(score.message.split())
-    assert score.score == 0 and "it uses import poolkit" in said and "without poolkit" in said
+    assert score.score == 0 and "it relies on import poolkit" in said and "without poolkit" in said
     assert "shortcut" in result.status
+
+
+def test_a_functions_own_names_are_not_the_notebooks():
+    """``X`` inside ``def f(X)`` (or assigned in it) is the function's own: a top-level ``X``
+    built with poolkit is not something f uses; a ``global`` name is."""
+    cells = ["import poolkit\nX = poolkit.max_pool2d(...)\nk = poolkit.output_size(4, 2)",
+             "def f(X, s):\n    k = 2\n    return [X[i:i + k].max() for i in range(0, len(X), s)]",
+             "def g(s):\n    global X\n    return X[::s]"]
+    assert reach.shortcut_uses(cells, {"f": ("poolkit",), "g": ("poolkit",)}) == {
+        "f": [], "g": ["import poolkit"]}

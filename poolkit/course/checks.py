@@ -616,10 +616,10 @@ def evaluate(exercise_id: str, fn) -> CheckResult:
 
 def used_shortcut(ex: Exercise, found: Sequence[str]) -> str:
     """Why a function that reaches ``found`` (imports of ``ex.without``) does not count:
-    "it uses import poolkit, and the exercise asks you to write it without poolkit. ..."."""
+    "it relies on import poolkit, and the exercise asks you to write it without poolkit. ..."."""
     packages = list(ex.without)
     listed = packages[0] if len(packages) == 1 else ", ".join(packages[:-1]) + " or " + packages[-1]
-    return (f"it uses {'; '.join(found)}, and the exercise asks you to write it without {listed}. "
+    return (f"it relies on {'; '.join(found)}, and the exercise asks you to write it without {listed}. "
             "Write it with numpy alone.")
 
 

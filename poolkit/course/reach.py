@@ -90,9 +90,24 @@ def _reach(start: str, defines: dict[str, list[ast.stmt]], rule: Rule) -> list[s
     while todo:
         for stmt in defines.get(todo.pop(), []):
             found += rule(stmt)
-            for node in ast.walk(stmt):
-                used = node.id if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) else None
-                if used and used in defines and used not in seen:
+            for used in _free(stmt):
+                if used in defines and used not in seen:
                     seen.add(used)
                     todo.append(used)
     return sorted(set(found))
+
+
+def _free(stmt: ast.stmt) -> set[str]:
+    """The names ``stmt`` reads from the notebook's top level. In a function, its parameters and
+    the names it assigns are its own (``X`` inside ``def f(X)`` is not the notebook's ``X``)."""
+    loads = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return loads
+    own = {n.arg for n in ast.walk(stmt) if isinstance(n, ast.arg)}
+    own |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    own |= {n.name for n in ast.walk(stmt) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and n is not stmt}
+    own |= {(a.asname or a.name).split(".")[0] for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))
+            for a in n.names}
+    own -= {name for n in ast.walk(stmt) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    return loads - own
