@@ -38,6 +38,7 @@ import itertools
 
 import numpy as np
 
+from . import compiled as _compiled
 from . import im2col as _im2col
 from . import naive as _naive
 from . import separable as _separable
@@ -173,6 +174,8 @@ def spread(grad, axes, x_shape, method="auto"):
         return _im2col.scatter_add(cols, axes, x_shape)
     if engine is _separable:
         return _separable.spread(grad, axes)
+    if engine is _compiled:
+        return _compiled.spread(grad, axes, x_shape)
     return _spread_taps(grad, axes, x_shape)
 
 
@@ -209,6 +212,16 @@ def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, p
                                                                                copy=False)
     if indices is not None and positions is not None:
         raise TypeError(f"{fname} takes the forward's indices or its positions, not both")
+    if _engine(method) is _compiled and all(a.regular for a in axes):    # a gather, by the compiled kernel
+        if positions is not None:
+            picks = _grad(positions, inp, g.shape[2:], data_format, fname, what="positions", kinds="i")
+        elif indices is not None:
+            picks = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
+        else:
+            picks = _extreme_nc(mode, inp, axes, "positions", method)[1]
+        dx = _compiled.route(g, picks, inp.x.shape, axes, positions=indices is None, last=inp.last,
+                             check=check and (indices is not None or positions is not None))
+        return inp.restore(dx.astype(inp.x.dtype, copy=False))
     if positions is None and (indices is not None or _engine(method) is _naive):
         if indices is None:                              # the loop, as the naive method's forward found them
             idx = _extreme_nc(mode, inp, axes, True, method)[1]
@@ -229,6 +242,8 @@ def _averaged(grad_output, inp, axes, divisor, data_format, method, fname):
     """Backward of an average: spread ``grad_output / divisor`` over each window's real elements."""
     acc = sum_dtype(inp.x.dtype)
     g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(acc)
+    if _engine(method) is _compiled:                     # divides inside the kernel
+        return inp.restore(_compiled.spread(g, axes, inp.x.shape, divisor).astype(inp.x.dtype, copy=False))
     dx = spread(_divide(g, divisor, acc), axes, inp.x.shape, method)
     return inp.restore(dx.astype(inp.x.dtype, copy=False))
 

@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from . import compiled as _compiled
 from . import im2col as _im2col
 from . import naive as _naive
 from . import separable as _separable
@@ -35,7 +36,7 @@ __all__ = [
     "max_unpool", "max_pool_with_argmax", "plane_indices", "METHODS",
 ]
 
-METHODS = {"naive": _naive, "im2col": _im2col, "windows": _windows, "separable": _separable}
+METHODS = {"naive": _naive, "im2col": _im2col, "windows": _windows, "separable": _separable, "numba": _compiled}
 """The implementations ``method=`` selects; ``"auto"`` picks the fastest that never copies windows."""
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -141,7 +142,7 @@ def _extreme_nc(mode, inp, axes, return_indices, method):
     if return_indices == "positions":
         # Positions in x as the caller lays it out (data_format), whatever its strides: the fast
         # path makes them in memory order, which is that layout for contiguous input.
-        if engine is _separable and _separable._channels_last(inp.x) == inp.last:
+        if engine in (_separable, _compiled) and _separable._channels_last(inp.x) == inp.last:
             return engine.extreme(inp.x, axes, mode, "positions")
         values, indices = engine.extreme(inp.x, axes, mode, True)
         return values, _separable.positions(indices, int(np.prod(inp.spatial)), inp.last)
@@ -209,6 +210,8 @@ def _mean(method, inp, axes, divisor):
     engine = _engine(method)
     with np.errstate(invalid="ignore", over="ignore"):
         if engine is _separable and sum_dtype(inp.x.dtype) == inp.x.dtype and inp.x.dtype.kind == "f":
+            return engine.window_sum(inp.x, axes, divisor=divisor)
+        if engine is _compiled:                          # divides inside the kernel, any dtype
             return engine.window_sum(inp.x, axes, divisor=divisor)
         return _divide(engine.window_sum(inp.x, axes), divisor, inp.x.dtype)
 
