@@ -28,59 +28,60 @@ import numpy as np
 from numba import njit, prange
 
 OPTS = dict(parallel=True, cache=True, nogil=True)
+# Arrays arrive flattened (1-D, C order) and are indexed with unsigned integers: numba then
+# skips its negative-index (wraparound) test, and the inner loops are plain strided loads
+# that LLVM vectorizes. ``shp`` holds the shapes.
+U = np.uint64
 
 
 # ---------------------------------------------------------------- forward: max / min
 def _make_extreme_cf(is_max, with_idx):
     @njit(**OPTS)
-    def kernel(x, out, idx, fill, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, base_mul):
+    def kernel(x, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, base_mul):
         # x (P, D, H, W); out, idx (P, OD, OH, OW); geo = [sd, bd, dd, sh, bh, dh, sw]
-        P, D, H, W = x.shape
-        OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
+        P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
         plane = D * H * W
-        for r in prange(P * OD * OH):
+        for r in prange(P * OD * OH):                  # one output row (p, od, oh) per step
             p = r // (OD * OH)
             od = (r // OH) % OD
             oh = r % OH
-            orow = out[p, od, oh]
-            irow = idx[p, od, oh]
+            ob0 = r * OW
             for j in range(OW):
-                orow[j] = fill
+                out[U(ob0 + j)] = fill
             if with_idx:
                 for j in range(OW):
-                    irow[j] = -1
-            base_p = p * plane * base_mul
-            for td in range(tlo_d[od], thi_d[od]):
+                    idx[U(ob0 + j)] = -1
+            for td in range(tlo_d[od], thi_d[od]):     # in-bounds taps only
                 i_d = od * sd + bd + td * dd
                 for th in range(tlo_h[oh], thi_h[oh]):
                     i_h = oh * sh + bh + th * dh
-                    xrow = x[p, i_d, i_h]
-                    rowbase = base_p + (i_d * H + i_h) * W
-                    for tw in range(KW):
-                        o = off_w[tw]
-                        for j in range(jlo_w[tw], jhi_w[tw]):
-                            iw = j * sw + o
-                            v = xrow[iw]
-                            b = orow[j]
+                    xb0 = (p * D + i_d) * H * W + i_h * W
+                    at0 = p * plane * base_mul + (i_d * H + i_h) * W
+                    for tw in range(KW):                # taps outside, outputs inside
+                        lo, hi = jlo_w[tw], jhi_w[tw]
+                        first = lo * sw + off_w[tw]
+                        xb, ob, at = xb0 + first, ob0 + lo, at0 + first
+                        for j in range(hi - lo):        # no bounds test: a SIMD loop
+                            v = x[U(xb + j * sw)]
+                            b = out[U(ob + j)]
                             if is_max:
                                 c = (v > b) | (v != v)
                             else:
                                 c = (v < b) | (v != v)
                             if with_idx:
-                                c = c | (irow[j] < 0)
-                                irow[j] = rowbase + iw if c else irow[j]
-                            orow[j] = v if c else b
+                                c = c | (idx[U(ob + j)] < 0)
+                                idx[U(ob + j)] = at + j * sw if c else idx[U(ob + j)]
+                            out[U(ob + j)] = v if c else b
     return kernel
 
 
 def _make_extreme_cl(is_max, with_idx):
     @njit(**OPTS)
-    def kernel(x, out, idx, fill, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, positions):
+    def kernel(x, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, positions):
         # x (N, D, H, W, C); out, idx (N, OD, OH, OW, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
-        N, D, H, W, C = x.shape
-        OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
+        N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         plane = D * H * W
         # stored index: flat * cm + nbase + c * cc (positions: ((n*plane + flat)*C + c); indices: flat)
@@ -92,32 +93,31 @@ def _make_extreme_cl(is_max, with_idx):
             oh = r % OH
             nbase = n * plane * C if positions else 0
             for ow in range(OW):
-                orow = out[n, od, oh, ow]
-                irow = idx[n, od, oh, ow]
+                ob = (r * OW + ow) * C
                 for c in range(C):
-                    orow[c] = fill
+                    out[U(ob + c)] = fill
                 if with_idx:
                     for c in range(C):
-                        irow[c] = -1
+                        idx[U(ob + c)] = -1
                 for td in range(tlo_d[od], thi_d[od]):
                     i_d = od * sd + bd + td * dd
                     for th in range(tlo_h[oh], thi_h[oh]):
                         i_h = oh * sh + bh + th * dh
                         for tw in range(tlo_w[ow], thi_w[ow]):
                             i_w = ow * sw + bw + tw * dw
-                            xrow = x[n, i_d, i_h, i_w]
+                            xb = (((n * D + i_d) * H + i_h) * W + i_w) * C
                             flat = ((i_d * H + i_h) * W + i_w) * cm + nbase
-                            for c in range(C):
-                                v = xrow[c]
-                                b = orow[c]
+                            for c in range(C):          # channels: contiguous, a SIMD loop
+                                v = x[U(xb + c)]
+                                b = out[U(ob + c)]
                                 if is_max:
                                     k = (v > b) | (v != v)
                                 else:
                                     k = (v < b) | (v != v)
                                 if with_idx:
-                                    k = k | (irow[c] < 0)
-                                    irow[c] = flat + c * cc if k else irow[c]
-                                orow[c] = v if k else b
+                                    k = k | (idx[U(ob + c)] < 0)
+                                    idx[U(ob + c)] = flat + c * cc if k else idx[U(ob + c)]
+                                out[U(ob + c)] = v if k else b
     return kernel
 
 
@@ -128,14 +128,13 @@ EXTREME_CL = {(m, i): _make_extreme_cl(m, i) for m in (True, False) for i in (Tr
 # ---------------------------------------------------------------- forward: sums and averages
 def _make_average_cf(integer, average):
     @njit(**OPTS)
-    def kernel(x, out, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, chunks):
+    def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, chunks):
         # sums in cnt_w's dtype (the accumulator), divided by cnt_d[od]*cnt_h[oh]*cnt_w[ow] if average
-        P, D, H, W = x.shape
-        OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
+        P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
         rows = P * OD * OH
-        for t in prange(chunks):
+        for t in prange(chunks):                        # a scratch row per chunk of rows
             acc = np.empty(OW, cnt_w.dtype)
             for r in range(t * rows // chunks, (t + 1) * rows // chunks):
                 p = r // (OD * OH)
@@ -147,33 +146,33 @@ def _make_average_cf(integer, average):
                     i_d = od * sd + bd + td * dd
                     for th in range(tlo_h[oh], thi_h[oh]):
                         i_h = oh * sh + bh + th * dh
-                        xrow = x[p, i_d, i_h]
+                        xb0 = (p * D + i_d) * H * W + i_h * W
                         for tw in range(KW):
-                            o = off_w[tw]
-                            for j in range(jlo_w[tw], jhi_w[tw]):
-                                acc[j] += xrow[j * sw + o]
-                orow = out[p, od, oh]
+                            lo, hi = jlo_w[tw], jhi_w[tw]
+                            xb = xb0 + lo * sw + off_w[tw]
+                            for j in range(hi - lo):
+                                acc[U(lo + j)] += x[U(xb + j * sw)]
+                ob = r * OW
                 if average:
-                    dh_ = cnt_d[od] * cnt_h[oh]
+                    dv0 = cnt_d[od] * cnt_h[oh]
                     for j in range(OW):
-                        dv = dh_ * cnt_w[j]
+                        dv = dv0 * cnt_w[j]
                         if integer:
                             q = acc[j] // dv
                             q += (q < 0) & (q * dv != acc[j])
-                            orow[j] = q
+                            out[U(ob + j)] = q
                         else:
-                            orow[j] = acc[j] / dv
+                            out[U(ob + j)] = acc[j] / dv
                 else:
                     for j in range(OW):
-                        orow[j] = acc[j]
+                        out[U(ob + j)] = acc[j]
     return kernel
 
 
 def _make_average_cl(integer, average):
     @njit(**OPTS)
-    def kernel(x, out, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, cnt_d, cnt_h, cnt_w, chunks):
-        N, D, H, W, C = x.shape
-        OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
+    def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, cnt_d, cnt_h, cnt_w, chunks):
+        N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         rows = N * OD * OH
         for t in prange(chunks):
@@ -190,22 +189,22 @@ def _make_average_cl(integer, average):
                         for th in range(tlo_h[oh], thi_h[oh]):
                             i_h = oh * sh + bh + th * dh
                             for tw in range(tlo_w[ow], thi_w[ow]):
-                                xrow = x[n, i_d, i_h, ow * sw + bw + tw * dw]
+                                xb = (((n * D + i_d) * H + i_h) * W + ow * sw + bw + tw * dw) * C
                                 for c in range(C):
-                                    acc[c] += xrow[c]
-                    orow = out[n, od, oh, ow]
+                                    acc[c] += x[U(xb + c)]
+                    ob = (r * OW + ow) * C
                     if average:
                         dv = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
                         for c in range(C):
                             if integer:
                                 q = acc[c] // dv
                                 q += (q < 0) & (q * dv != acc[c])
-                                orow[c] = q
+                                out[U(ob + c)] = q
                             else:
-                                orow[c] = acc[c] / dv
+                                out[U(ob + c)] = acc[c] / dv
                     else:
                         for c in range(C):
-                            orow[c] = acc[c]
+                            out[U(ob + c)] = acc[c]
     return kernel
 
 
@@ -219,47 +218,49 @@ AVERAGE_CL = {(i, a): _make_average_cl(i, a) for i in (True, False) for a in (Tr
 # so there are no atomics, and each element's sum runs in PyTorch's (scatter) order.
 def _make_gather_cf(picked):
     @njit(**OPTS)
-    def kernel(g, picks, dx, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, zero,
+    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, zero,
                base_mul):
         # g, picks (P, OD, OH, OW); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
         # picked: dx[i] += g[o] where picks[o] == the position of i; else dx[i] += g[o] / count[o]
-        P, D, H, W = dx.shape
+        P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
         plane = D * H * W
-        for r in prange(P * D * H):
+        for r in prange(P * D * H):                     # one row of dx (p, i_d, i_h) per step
             p = r // (D * H)
             i_d = (r // H) % D
             i_h = r % H
-            row = dx[p, i_d, i_h]
+            rb0 = r * W
             for i in range(W):
-                row[i] = zero
-            rowbase = p * plane * base_mul + (i_d * H + i_h) * W
-            for od in range(olo_d[i_d], ohi_d[i_d]):
+                dx[U(rb0 + i)] = zero
+            at0 = p * plane * base_mul + (i_d * H + i_h) * W
+            for od in range(olo_d[i_d], ohi_d[i_d]):    # outputs whose windows hold this row, in order
                 if (i_d - od * sd - bd) % dd != 0:
                     continue
                 for oh in range(olo_h[i_h], ohi_h[i_h]):
                     if (i_h - oh * sh - bh) % dh != 0:
                         continue
-                    grow = g[p, od, oh]
-                    prow = picks[p, od, oh]
+                    gb0 = ((p * OD + od) * OH + oh) * OW
                     dv = cnt_d[od] * cnt_h[oh]                # (ones when picked)
                     for tw in range(KW - 1, -1, -1):        # later taps belong to earlier outputs
-                        o = off_w[tw]
-                        for j in range(jlo_w[tw], jhi_w[tw]):
-                            iw = j * sw + o
-                            if picked:
-                                row[iw] += grow[j] if prow[j] == rowbase + iw else zero
-                            else:
-                                row[iw] += grow[j] / (dv * cnt_w[j])
+                        lo, hi = jlo_w[tw], jhi_w[tw]
+                        first = lo * sw + off_w[tw]
+                        rb, gb, at = rb0 + first, gb0 + lo, at0 + first
+                        if picked:
+                            for j in range(hi - lo):
+                                dx[U(rb + j * sw)] += g[U(gb + j)] if picks[U(gb + j)] == at + j * sw else zero
+                        else:
+                            for j in range(hi - lo):
+                                dx[U(rb + j * sw)] += g[U(gb + j)] / (dv * cnt_w[U(lo + j)])
     return kernel
 
 
 def _make_gather_cl(picked):
     @njit(**OPTS)
-    def kernel(g, picks, dx, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, cnt_d, cnt_h, cnt_w, zero, positions):
+    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, cnt_d, cnt_h, cnt_w, zero,
+               positions):
         # g, picks (N, OD, OH, OW, C); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
-        N, D, H, W, C = dx.shape
+        N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         plane = D * H * W
         cm = C if positions else 1
@@ -270,9 +271,9 @@ def _make_gather_cl(picked):
             i_h = r % H
             nbase = n * plane * C if positions else 0
             for i_w in range(W):
-                row = dx[n, i_d, i_h, i_w]
+                rb = (r * W + i_w) * C
                 for c in range(C):
-                    row[c] = zero
+                    dx[U(rb + c)] = zero
                 target = ((i_d * H + i_h) * W + i_w) * cm + nbase
                 for od in range(olo_d[i_d], ohi_d[i_d]):
                     if (i_d - od * sd - bd) % dd != 0:
@@ -283,15 +284,14 @@ def _make_gather_cl(picked):
                         for ow in range(olo_w[i_w], ohi_w[i_w]):
                             if (i_w - ow * sw - bw) % dw != 0:
                                 continue
-                            grow = g[n, od, oh, ow]
-                            prow = picks[n, od, oh, ow]
+                            gb = (((n * OD + od) * OH + oh) * OW + ow) * C
                             if picked:
                                 for c in range(C):
-                                    row[c] += grow[c] if prow[c] == target + c * cc else zero
+                                    dx[U(rb + c)] += g[U(gb + c)] if picks[U(gb + c)] == target + c * cc else zero
                             else:
                                 dv = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
                                 for c in range(C):
-                                    row[c] += grow[c] / dv
+                                    dx[U(rb + c)] += g[U(gb + c)] / dv
     return kernel
 
 

@@ -108,6 +108,12 @@ def _geo(dims, last):
     return np.array(geo, dtype=np.int64)
 
 
+def _shp(shape3d, dims, last):
+    """The kernels' shape vector: ``[P, D, H, W, OD, OH, OW]`` (``+ [C]`` channels-last)."""
+    spatial = list(shape3d[1:4])
+    return np.array([shape3d[0]] + spatial + [m.out for m in dims] + ([shape3d[4]] if last else []), np.int64)
+
+
 def _channels_last(x):
     return x.ndim > 2 and np.moveaxis(x, 1, -1).flags.c_contiguous and not x.flags.c_contiguous
 
@@ -166,12 +172,14 @@ def extreme(x, axes, mode="max", return_indices=True):
     idx = np.empty(out_shape if with_idx else (1,) * len(out_shape), np.int64)
     fill = fill_value(xm.dtype, mode)
     (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = tabs
+    shp = _shp(xm.shape, dims, last)
     if last:
-        K.EXTREME_CL[(mode == "max", with_idx)](xm, out, idx, fill, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w,
-                                                _geo(dims, True), positions)
+        K.EXTREME_CL[(mode == "max", with_idx)](xm.reshape(-1), out.reshape(-1), idx.reshape(-1), fill, shp,
+                                                tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, _geo(dims, True), positions)
     else:
-        K.EXTREME_CF[(mode == "max", with_idx)](xm, out, idx, fill, tlo_d, thi_d, tlo_h, thi_h, _geo(dims, False),
-                                                off_w, jlo_w, jhi_w, 1 if positions else 0)
+        K.EXTREME_CF[(mode == "max", with_idx)](xm.reshape(-1), out.reshape(-1), idx.reshape(-1), fill, shp,
+                                                tlo_d, thi_d, tlo_h, thi_h, _geo(dims, False), off_w, jlo_w, jhi_w,
+                                                1 if positions else 0)
     values = _back(out, x.shape[:2], last, len(axes)).astype(dtype, copy=False)
     return values, (_back(idx, x.shape[:2], last, len(axes)) if with_idx else None)
 
@@ -222,12 +230,13 @@ def window_sum(x, axes, divisor=None):
     integer = acc.kind != "f"
     chunks = _chunks(out_shape[0] * out_shape[1] * out_shape[2])
     with np.errstate(all="ignore"):
+        shp = _shp(xm.shape, dims, last)
         if last:
-            K.AVERAGE_CL[(integer, average)](xm, out, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, _geo(dims, True),
-                                             *counts, chunks)
+            K.AVERAGE_CL[(integer, average)](xm.reshape(-1), out.reshape(-1), shp, tlo_d, thi_d, tlo_h, thi_h,
+                                             tlo_w, thi_w, _geo(dims, True), *counts, chunks)
         else:
-            K.AVERAGE_CF[(integer, average)](xm, out, tlo_d, thi_d, tlo_h, thi_h, _geo(dims, False), off_w, jlo_w,
-                                             jhi_w, *counts, chunks)
+            K.AVERAGE_CF[(integer, average)](xm.reshape(-1), out.reshape(-1), shp, tlo_d, thi_d, tlo_h, thi_h,
+                                             _geo(dims, False), off_w, jlo_w, jhi_w, *counts, chunks)
     result = _back(out, x.shape[:2], last, len(axes))
     return result.astype(dtype, copy=False) if average else result
 
@@ -305,9 +314,11 @@ def _x3d_shape(x_shape, last, spatial_dims):
 def _gather(K, picked, g, picks, dx, dims, tabs, counts, last, positions):
     (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = tabs
     zero = g.dtype.type(0)
+    shp = _shp(dx.shape, dims, last)
+    flat = (g.reshape(-1), picks.reshape(-1), dx.reshape(-1), shp)
     if last:
-        K.GATHER_CL[picked](g, picks, dx, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, _geo(dims, True), *counts,
+        K.GATHER_CL[picked](*flat, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, _geo(dims, True), *counts,
                             zero, positions)
     else:
-        K.GATHER_CF[picked](g, picks, dx, olo_d, ohi_d, olo_h, ohi_h, _geo(dims, False), off_w, jlo_w, jhi_w,
+        K.GATHER_CF[picked](*flat, olo_d, ohi_d, olo_h, ohi_h, _geo(dims, False), off_w, jlo_w, jhi_w,
                             *counts, zero, 1 if positions else 0)
