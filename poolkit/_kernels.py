@@ -37,49 +37,67 @@ U = np.uint64
 # ---------------------------------------------------------------- forward: max / min
 def _make_extreme_cf(is_max, with_idx):
     @njit(**OPTS)
-    def kernel(x, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, base_mul):
+    def kernel(x, xi, one, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, base_mul,
+               chunks):
+        # xi: x's bits as signed integers of its width (x itself for signed ints), one: 1 of that type
         # x (P, D, H, W); out, idx (P, OD, OH, OW); geo = [sd, bd, dd, sh, bh, dh, sw]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
         plane = D * H * W
-        for r in prange(P * OD * OH):                  # one output row (p, od, oh) per step
-            p = r // (OD * OH)
-            od = (r // OH) % OD
-            oh = r % OH
-            ob0 = r * OW
-            for j in range(OW):
-                out[U(ob0 + j)] = fill
-            if with_idx:
+        rows = P * OD * OH
+        for t in prange(chunks):                        # a block of output rows per step
+            # the row being built lives in the thread's own arrays: LLVM knows they alias
+            # nothing, so it vectorizes the inner loop without run-time overlap checks
+            best = np.empty(OW, x.dtype)
+            bits = best.view(xi.dtype)
+            pick = np.empty(OW if with_idx else 1, np.int64)
+            for r in range(t * rows // chunks, (t + 1) * rows // chunks):
+                p = r // (OD * OH)
+                od = (r // OH) % OD
+                oh = r % OH
                 for j in range(OW):
-                    idx[U(ob0 + j)] = -1
-            for td in range(tlo_d[od], thi_d[od]):     # in-bounds taps only
-                i_d = od * sd + bd + td * dd
-                for th in range(tlo_h[oh], thi_h[oh]):
-                    i_h = oh * sh + bh + th * dh
-                    xb0 = (p * D + i_d) * H * W + i_h * W
-                    at0 = p * plane * base_mul + (i_d * H + i_h) * W
-                    for tw in range(KW):                # taps outside, outputs inside
-                        lo, hi = jlo_w[tw], jhi_w[tw]
-                        first = lo * sw + off_w[tw]
-                        xb, ob, at = xb0 + first, ob0 + lo, at0 + first
-                        for j in range(hi - lo):        # no bounds test: a SIMD loop
-                            v = x[U(xb + j * sw)]
-                            b = out[U(ob + j)]
-                            if is_max:
-                                c = (v > b) | (v != v)
-                            else:
-                                c = (v < b) | (v != v)
-                            if with_idx:
-                                c = c | (idx[U(ob + j)] < 0)
-                                idx[U(ob + j)] = at + j * sw if c else idx[U(ob + j)]
-                            out[U(ob + j)] = v if c else b
+                    best[j] = fill
+                if with_idx:
+                    for j in range(OW):
+                        pick[j] = -1
+                for td in range(tlo_d[od], thi_d[od]):     # in-bounds taps only
+                    i_d = od * sd + bd + td * dd
+                    for th in range(tlo_h[oh], thi_h[oh]):
+                        i_h = oh * sh + bh + th * dh
+                        xb0 = (p * D + i_d) * H * W + i_h * W
+                        at0 = p * plane * base_mul + (i_d * H + i_h) * W
+                        for tw in range(KW):                # taps outside, outputs inside
+                            lo, hi = jlo_w[tw], jhi_w[tw]
+                            first = lo * sw + off_w[tw]
+                            xb, at = xb0 + first, at0 + first
+                            for j in range(hi - lo):        # no bounds test: a SIMD loop
+                                v = x[U(xb + j * sw)]
+                                b = best[U(lo + j)]
+                                if is_max:
+                                    c = (v > b) | (v != v)
+                                else:
+                                    c = (v < b) | (v != v)
+                                if with_idx:
+                                    c = c | (pick[U(lo + j)] < 0)
+                                    km = -(1 if c else 0)
+                                    pick[U(lo + j)] = ((at + j * sw) & km) | (pick[U(lo + j)] & ~km)
+                                # best = c ? v : b, as a blend of bits (all-ones or zero mask): LLVM
+                                # vectorizes this where it leaves a select on floats scalar
+                                m = -(one if c else one - one)
+                                bits[U(lo + j)] = (xi[U(xb + j * sw)] & m) | (bits[U(lo + j)] & ~m)
+                ob0 = r * OW
+                for j in range(OW):
+                    out[U(ob0 + j)] = best[j]
+                if with_idx:
+                    for j in range(OW):
+                        idx[U(ob0 + j)] = pick[j]
     return kernel
 
 
 def _make_extreme_cl(is_max, with_idx):
     @njit(**OPTS)
-    def kernel(x, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, positions):
+    def kernel(x, xi, one, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, positions, chunks):
         # x (N, D, H, W, C); out, idx (N, OD, OH, OW, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
@@ -87,37 +105,49 @@ def _make_extreme_cl(is_max, with_idx):
         # stored index: flat * cm + nbase + c * cc (positions: ((n*plane + flat)*C + c); indices: flat)
         cm = C if positions else 1
         cc = 1 if positions else 0
-        for r in prange(N * OD * OH):
-            n = r // (OD * OH)
-            od = (r // OH) % OD
-            oh = r % OH
-            nbase = n * plane * C if positions else 0
-            for ow in range(OW):
-                ob = (r * OW + ow) * C
-                for c in range(C):
-                    out[U(ob + c)] = fill
-                if with_idx:
+        rows = N * OD * OH
+        for t in prange(chunks):
+            best = np.empty(C, x.dtype)
+            bits = best.view(xi.dtype)
+            pick = np.empty(C if with_idx else 1, np.int64)
+            for r in range(t * rows // chunks, (t + 1) * rows // chunks):
+                n = r // (OD * OH)
+                od = (r // OH) % OD
+                oh = r % OH
+                nbase = n * plane * C if positions else 0
+                for ow in range(OW):
                     for c in range(C):
-                        idx[U(ob + c)] = -1
-                for td in range(tlo_d[od], thi_d[od]):
-                    i_d = od * sd + bd + td * dd
-                    for th in range(tlo_h[oh], thi_h[oh]):
-                        i_h = oh * sh + bh + th * dh
-                        for tw in range(tlo_w[ow], thi_w[ow]):
-                            i_w = ow * sw + bw + tw * dw
-                            xb = (((n * D + i_d) * H + i_h) * W + i_w) * C
-                            flat = ((i_d * H + i_h) * W + i_w) * cm + nbase
-                            for c in range(C):          # channels: contiguous, a SIMD loop
-                                v = x[U(xb + c)]
-                                b = out[U(ob + c)]
-                                if is_max:
-                                    k = (v > b) | (v != v)
-                                else:
-                                    k = (v < b) | (v != v)
-                                if with_idx:
-                                    k = k | (idx[U(ob + c)] < 0)
-                                    idx[U(ob + c)] = flat + c * cc if k else idx[U(ob + c)]
-                                out[U(ob + c)] = v if k else b
+                        best[c] = fill
+                    if with_idx:
+                        for c in range(C):
+                            pick[c] = -1
+                    for td in range(tlo_d[od], thi_d[od]):
+                        i_d = od * sd + bd + td * dd
+                        for th in range(tlo_h[oh], thi_h[oh]):
+                            i_h = oh * sh + bh + th * dh
+                            for tw in range(tlo_w[ow], thi_w[ow]):
+                                i_w = ow * sw + bw + tw * dw
+                                xb = (((n * D + i_d) * H + i_h) * W + i_w) * C
+                                flat = ((i_d * H + i_h) * W + i_w) * cm + nbase
+                                for c in range(C):          # channels: contiguous, a SIMD loop
+                                    v = x[U(xb + c)]
+                                    b = best[c]
+                                    if is_max:
+                                        k = (v > b) | (v != v)
+                                    else:
+                                        k = (v < b) | (v != v)
+                                    if with_idx:
+                                        k = k | (pick[c] < 0)
+                                        km = -(1 if k else 0)
+                                        pick[c] = ((flat + c * cc) & km) | (pick[c] & ~km)
+                                    m = -(one if k else one - one)
+                                    bits[c] = (xi[U(xb + c)] & m) | (bits[c] & ~m)
+                    ob = (r * OW + ow) * C
+                    for c in range(C):
+                        out[U(ob + c)] = best[c]
+                    if with_idx:
+                        for c in range(C):
+                            idx[U(ob + c)] = pick[c]
     return kernel
 
 
@@ -219,79 +249,90 @@ AVERAGE_CL = {(i, a): _make_average_cl(i, a) for i in (True, False) for a in (Tr
 def _make_gather_cf(picked):
     @njit(**OPTS)
     def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, zero,
-               base_mul):
+               base_mul, chunks):
         # g, picks (P, OD, OH, OW); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
         # picked: dx[i] += g[o] where picks[o] == the position of i; else dx[i] += g[o] / count[o]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
         plane = D * H * W
-        for r in prange(P * D * H):                     # one row of dx (p, i_d, i_h) per step
-            p = r // (D * H)
-            i_d = (r // H) % D
-            i_h = r % H
-            rb0 = r * W
-            for i in range(W):
-                dx[U(rb0 + i)] = zero
-            at0 = p * plane * base_mul + (i_d * H + i_h) * W
-            for od in range(olo_d[i_d], ohi_d[i_d]):    # outputs whose windows hold this row, in order
-                if (i_d - od * sd - bd) % dd != 0:
-                    continue
-                for oh in range(olo_h[i_h], ohi_h[i_h]):
-                    if (i_h - oh * sh - bh) % dh != 0:
+        rows = P * D * H
+        for t in prange(chunks):                        # a band of rows of dx per step: this thread's
+            row = np.empty(W, dx.dtype)                 # the row being summed, in the thread's own array
+            for r in range(t * rows // chunks, (t + 1) * rows // chunks):
+                p = r // (D * H)
+                i_d = (r // H) % D
+                i_h = r % H
+                for i in range(W):
+                    row[i] = zero
+                at0 = p * plane * base_mul + (i_d * H + i_h) * W
+                for od in range(olo_d[i_d], ohi_d[i_d]):    # outputs whose windows hold this row, in order
+                    if (i_d - od * sd - bd) % dd != 0:
                         continue
-                    gb0 = ((p * OD + od) * OH + oh) * OW
-                    dv = cnt_d[od] * cnt_h[oh]                # (ones when picked)
-                    for tw in range(KW - 1, -1, -1):        # later taps belong to earlier outputs
-                        lo, hi = jlo_w[tw], jhi_w[tw]
-                        first = lo * sw + off_w[tw]
-                        rb, gb, at = rb0 + first, gb0 + lo, at0 + first
-                        if picked:
-                            for j in range(hi - lo):
-                                dx[U(rb + j * sw)] += g[U(gb + j)] if picks[U(gb + j)] == at + j * sw else zero
-                        else:
-                            for j in range(hi - lo):
-                                dx[U(rb + j * sw)] += g[U(gb + j)] / (dv * cnt_w[U(lo + j)])
+                    for oh in range(olo_h[i_h], ohi_h[i_h]):
+                        if (i_h - oh * sh - bh) % dh != 0:
+                            continue
+                        gb0 = ((p * OD + od) * OH + oh) * OW
+                        dv = cnt_d[od] * cnt_h[oh]                # (ones when picked)
+                        for tw in range(KW - 1, -1, -1):        # later taps belong to earlier outputs
+                            lo, hi = jlo_w[tw], jhi_w[tw]
+                            first = lo * sw + off_w[tw]
+                            gb, at = gb0 + lo, at0 + first
+                            if picked:
+                                for j in range(hi - lo):
+                                    row[U(first + j * sw)] += g[U(gb + j)] if picks[U(gb + j)] == at + j * sw \
+                                        else zero
+                            else:
+                                for j in range(hi - lo):
+                                    row[U(first + j * sw)] += g[U(gb + j)] / (dv * cnt_w[U(lo + j)])
+                rb0 = r * W
+                for i in range(W):
+                    dx[U(rb0 + i)] = row[i]
     return kernel
 
 
 def _make_gather_cl(picked):
     @njit(**OPTS)
     def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, cnt_d, cnt_h, cnt_w, zero,
-               positions):
+               positions, chunks):
         # g, picks (N, OD, OH, OW, C); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         plane = D * H * W
         cm = C if positions else 1
         cc = 1 if positions else 0
-        for r in prange(N * D * H):
-            n = r // (D * H)
-            i_d = (r // H) % D
-            i_h = r % H
-            nbase = n * plane * C if positions else 0
-            for i_w in range(W):
-                rb = (r * W + i_w) * C
-                for c in range(C):
-                    dx[U(rb + c)] = zero
-                target = ((i_d * H + i_h) * W + i_w) * cm + nbase
-                for od in range(olo_d[i_d], ohi_d[i_d]):
-                    if (i_d - od * sd - bd) % dd != 0:
-                        continue
-                    for oh in range(olo_h[i_h], ohi_h[i_h]):
-                        if (i_h - oh * sh - bh) % dh != 0:
+        rows = N * D * H
+        for t in prange(chunks):
+            row = np.empty(C, dx.dtype)
+            for r in range(t * rows // chunks, (t + 1) * rows // chunks):
+                n = r // (D * H)
+                i_d = (r // H) % D
+                i_h = r % H
+                nbase = n * plane * C if positions else 0
+                for i_w in range(W):
+                    for c in range(C):
+                        row[c] = zero
+                    target = ((i_d * H + i_h) * W + i_w) * cm + nbase
+                    for od in range(olo_d[i_d], ohi_d[i_d]):
+                        if (i_d - od * sd - bd) % dd != 0:
                             continue
-                        for ow in range(olo_w[i_w], ohi_w[i_w]):
-                            if (i_w - ow * sw - bw) % dw != 0:
+                        for oh in range(olo_h[i_h], ohi_h[i_h]):
+                            if (i_h - oh * sh - bh) % dh != 0:
                                 continue
-                            gb = (((n * OD + od) * OH + oh) * OW + ow) * C
-                            if picked:
-                                for c in range(C):
-                                    dx[U(rb + c)] += g[U(gb + c)] if picks[U(gb + c)] == target + c * cc else zero
-                            else:
-                                dv = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                                for c in range(C):
-                                    dx[U(rb + c)] += g[U(gb + c)] / dv
+                            for ow in range(olo_w[i_w], ohi_w[i_w]):
+                                if (i_w - ow * sw - bw) % dw != 0:
+                                    continue
+                                gb = (((n * OD + od) * OH + oh) * OW + ow) * C
+                                if picked:
+                                    for c in range(C):
+                                        row[c] += g[U(gb + c)] if picks[U(gb + c)] == target + c * cc else zero
+                                else:
+                                    dv = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                                    for c in range(C):
+                                        row[c] += g[U(gb + c)] / dv
+                    rb = (r * W + i_w) * C
+                    for c in range(C):
+                        dx[U(rb + c)] = row[c]
     return kernel
 
 

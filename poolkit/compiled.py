@@ -173,13 +173,16 @@ def extreme(x, axes, mode="max", return_indices=True):
     fill = fill_value(xm.dtype, mode)
     (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = tabs
     shp = _shp(xm.shape, dims, last)
+    signed = np.dtype(f"i{xm.dtype.itemsize}")
+    xs = (xm.reshape(-1), xm.reshape(-1).view(signed), signed.type(1))
     if last:
-        K.EXTREME_CL[(mode == "max", with_idx)](xm.reshape(-1), out.reshape(-1), idx.reshape(-1), fill, shp,
-                                                tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, _geo(dims, True), positions)
+        K.EXTREME_CL[(mode == "max", with_idx)](*xs, out.reshape(-1), idx.reshape(-1), fill, shp,
+                                                tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, _geo(dims, True), positions,
+                                                _chunks(out_shape[0] * out_shape[1] * out_shape[2]))
     else:
-        K.EXTREME_CF[(mode == "max", with_idx)](xm.reshape(-1), out.reshape(-1), idx.reshape(-1), fill, shp,
+        K.EXTREME_CF[(mode == "max", with_idx)](*xs, out.reshape(-1), idx.reshape(-1), fill, shp,
                                                 tlo_d, thi_d, tlo_h, thi_h, _geo(dims, False), off_w, jlo_w, jhi_w,
-                                                1 if positions else 0)
+                                                1 if positions else 0, _chunks(out_shape[0] * out_shape[1] * out_shape[2]))
     values = _back(out, x.shape[:2], last, len(axes)).astype(dtype, copy=False)
     return values, (_back(idx, x.shape[:2], last, len(axes)) if with_idx else None)
 
@@ -315,10 +318,11 @@ def _gather(K, picked, g, picks, dx, dims, tabs, counts, last, positions):
     (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = tabs
     zero = g.dtype.type(0)
     shp = _shp(dx.shape, dims, last)
+    chunks = _chunks(dx.shape[0] * dx.shape[1] * dx.shape[2])
     flat = (g.reshape(-1), picks.reshape(-1), dx.reshape(-1), shp)
     if last:
         K.GATHER_CL[picked](*flat, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, _geo(dims, True), *counts,
-                            zero, positions)
+                            zero, positions, chunks)
     else:
         K.GATHER_CF[picked](*flat, olo_d, ohi_d, olo_h, ohi_h, _geo(dims, False), off_w, jlo_w, jhi_w,
-                            *counts, zero, 1 if positions else 0)
+                            *counts, zero, 1 if positions else 0, chunks)
