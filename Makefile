@@ -1,12 +1,15 @@
 # Pooling, from loops to kernels: build the book, run the tests.
 #
 #   make book      build the website into _build/html (creates .venv first)
+#   make pdf       the whole book as one PDF, _build/html/book.pdf (the site's ".pdf" link)
 #   make test      notebook lint, pytest on tests/, nbval on every chapter
+#   make test-fast the unit tests only (pytest -m unit, few examples each): under a minute
 #   make serve     build if needed, then serve _build/html on localhost
-#   make lab       JupyterLab in the course's environment
+#   make lab       JupyterLab in the course's environment, MyST rendered (jupyterlab-myst)
 #   make outputs   re-execute every chapter in place with the pinned versions
 #   make lock      rewrite tools/requirements.lock from the current .venv
 #   make student-edition   the chapters without their solutions, into _build/student
+#   make plain-edition     the chapters with solutions in plain Markdown, into _build/plain
 #   make clean     remove build outputs and caches (keeps .venv)
 
 SHELL := /bin/bash
@@ -19,10 +22,15 @@ BIN := $(VENV)/bin
 LOCK := tools/requirements.lock
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Headless Chromium prints the PDF (Debian: apt-get install chromium; the site tests use it too).
+CHROMIUM ?= chromium
 # Parallel pytest workers (xdist) for tests/ and chapters/. Off by default: on a
 # 2-core machine PyTorch's and TensorFlow's own thread pools already use both cores,
 # and two workers made `make test` slower, not faster. JOBS=2 to try it.
 JOBS ?= 0
+# PyTorch's CPU wheels (the lock pins torch==...+cpu) live on PyTorch's own index.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+PIP_INDEX_ARGS ?= --extra-index-url $(TORCH_INDEX)
 
 # TensorFlow's C++ logs must be silenced before it is imported, in every process
 # (pytest, nbval's kernels, the executor of `make outputs`, JupyterLab's kernels).
@@ -41,10 +49,10 @@ XDIST := -n $(JOBS) --dist loadgroup  # the book and site tests share one build
 NBVAL_XDIST := -n $(JOBS) --dist loadfile  # a notebook's cells share one kernel
 endif
 
-.PHONY: help venv book test lint test-unit test-notebooks serve lab outputs lock student-edition clean
+.PHONY: help venv book pdf test lint test-unit test-fast test-notebooks serve lab outputs lock student-edition plain-edition clean
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- environment
 
@@ -54,7 +62,7 @@ venv: $(STAMP)
 $(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))"
-	$(BIN)/python -m pip install -q -r $(LOCK)
+	$(BIN)/python -m pip install -q $(PIP_INDEX_ARGS) -r $(LOCK)
 	$(BIN)/python -m pip install -q -e . --no-deps --no-build-isolation
 	@touch $@
 
@@ -75,6 +83,14 @@ book: $(STAMP)
 _build/html/index.html: $(STAMP) $(BOOK_SOURCES)
 	$(MAKE) book
 
+# The book as one page (singlehtml), printed by Chromium: math is SVG already, solutions print open.
+pdf: _build/html/index.html
+	rm -rf _build/singlehtml
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --no-pdf-header-footer --virtual-time-budget=30000 \
+	    --print-to-pdf=_build/html/book.pdf "file://$(CURDIR)/_build/singlehtml/$$(sed -n 's/^root: *//p' _toc.yml).html"
+	@test -s _build/html/book.pdf && echo "The book's PDF is _build/html/book.pdf"
+
 serve: _build/html/index.html
 	@echo "Serving the book at http://localhost:$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
@@ -89,11 +105,20 @@ test: $(STAMP)
 	    echo "make test: $$step took $$((SECONDS - start)) s"; \
 	done; exit $$status
 
+# Ruff (pinned in the lock, configured in pyproject.toml) on the code, beside the notebook lint.
 lint: $(STAMP)
 	$(BIN)/python tools/lint_notebooks.py
+	$(BIN)/ruff check poolkit tests tools
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST) tests/
+	$(BIN)/python -m pytest $(XDIST) tests/ --doctest-modules $(LIBRARY_MODULES)
+
+# The library's modules whose docstring examples run as doctests (the course tooling's are not).
+LIBRARY_MODULES := $(addprefix poolkit/,plan.py geometry.py reduction.py naive.py im2col.py windows.py separable.py \
+                     functional.py backward.py layers.py gradcheck.py)
+
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -m unit tests/ --doctest-modules $(LIBRARY_MODULES)
 
 # pytest exits 5 when it collects nothing: a book with no chapter yet is not a failure here.
 test-notebooks: $(STAMP)
@@ -106,7 +131,8 @@ endif
 
 # ---------------------------------------------------------------- authoring
 
-# LAB_ARGS=--no-browser (or any other JupyterLab option) is passed on.
+# Markdown cells render MyST (exercises, tabs, cross-references) through jupyterlab-myst,
+# pinned in the lock. LAB_ARGS=--no-browser (or any other JupyterLab option) is passed on.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
@@ -122,6 +148,12 @@ outputs: $(STAMP)
 student-edition: $(STAMP)
 	rm -rf _build/student
 	$(BIN)/python -m poolkit student-edition _build/student $(CHAPTERS)
+
+# The notebooks for plain Jupyter, Colab and Binder: solutions kept under a heading, the
+# MyST markup as plain Markdown (Binder's .binder/postBuild makes the same ones).
+plain-edition: $(STAMP)
+	rm -rf _build/plain
+	$(BIN)/python -m poolkit student-edition --with-solutions _build/plain $(CHAPTERS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis tools/.cache

@@ -15,23 +15,38 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.backward`: their gradients, ``max_pool2d_backward(grad_output, x, ...)`` etc.;
 - :mod:`poolkit.layers`: ``MaxPool2d``, ``AvgPool2d``, ... with ``forward`` and ``backward``;
 - :mod:`poolkit.gradcheck`: checking a backward pass against central differences;
-- :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly.
+- :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly;
+- :mod:`poolkit.regions`, :mod:`poolkit.learned`: RoI pooling, RoIAlign, pyramids, max over time;
+  softmax, GeM, stochastic pooling and maxout (chapter 10).
 """
 
-from . import geometry, im2col, naive, reduction, separable, windows
+from . import (  # noqa: F401  (checks: the exercise checker; interop: PyTorch <-> TensorFlow)
+    backward,
+    checks,
+    geometry,
+    im2col,
+    interop,
+    layers,
+    learned,
+    naive,
+    reduction,
+    regions,
+    separable,
+    windows,
+)
+from .backward import *  # noqa: F401,F403
+from .backward import __all__ as _backward_all
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
 from .geometry import explain, output_size, same_padding
-from . import checks  # noqa: F401  (the exercise checker)
-from . import interop  # noqa: F401  (PyTorch <-> TensorFlow)
-from . import backward, layers
-from .backward import *  # noqa: F401,F403
-from .backward import __all__ as _backward_all
+from .gradcheck import GradcheckResult, gradcheck
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers_all
-from .gradcheck import GradcheckResult, gradcheck
+from .learned import *  # noqa: F401,F403
+from .regions import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 __all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "geometry", "naive", "im2col",
                                    "windows", "separable", "reduction"]
 __all__ += list(_backward_all) + list(_layers_all) + ["backward", "layers", "gradcheck", "GradcheckResult"]
+__all__ += list(learned.__all__) + list(regions.__all__) + ["learned", "regions"]

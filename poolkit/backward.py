@@ -28,25 +28,19 @@ floating point). ``method=`` picks the implementation as in the forward pass:
 (:func:`poolkit.im2col.scatter_add`), ``"windows"`` adds one tap at a time into a
 strided view of a padded buffer (the transpose of
 :func:`poolkit.windows.window_sum`), ``"separable"`` does that one dimension at a
-time, and ``"auto"`` is ``"separable"``. Max and min agree to the bit across
+time, ``"numba"`` gathers in compiled loops (:mod:`poolkit.compiled`), and ``"auto"``
+is ``"separable"``. Max and min agree to the bit across
 methods; averages to float rounding.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from . import compiled as _compiled
-from . import im2col as _im2col
-from . import naive as _naive
-from . import separable as _separable
-from . import windows as _windows
-from .functional import (_Input, _adaptive_axes, _argmax_args, _avg_plan, _check_bool, _check_norm_type,
-                         _counts, _divide, _engine, _extreme_nc, _extreme_plan, _unpool_plan, _with_dims)
+from . import compiled, plan, separable
 from .geometry import to_tuple
 from .reduction import sum_dtype
+from .separable import scatter  # noqa: F401  (poolkit.backward.scatter: the layers' scatter-add)
 
 # (route and spread, the two adjoints, stay in this module: poolkit.backward.route)
 __all__ = [
@@ -57,7 +51,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- the two adjoints
-def route(grad, indices, x_shape, method="auto", check=False):
+def route(grad, indices, x_shape, method="auto", check=False, axes=None):
     """Adjoint of picking one element per window: scatter-add ``grad`` into the picked elements.
 
     Inputs:
@@ -65,81 +59,23 @@ def route(grad, indices, x_shape, method="auto", check=False):
     - indices: ``(N, C, *O)`` ints, the flat position in its ``(n, c)`` plane of the element
       each window picked (as ``max_pool(..., return_indices=True)`` returns them).
     - x_shape: ``(N, C, *L)``, the input's shape.
+    - axes: the windows (:class:`~poolkit.geometry.Axis`), which ``method="windows"`` needs.
 
     Returns ``dx`` of shape ``x_shape`` and grad's dtype, with
     ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]`` for every output ``o``. The
     additions into one element happen in output order, as in PyTorch's kernel, so the
-    sums agree with it bit for bit. ``method="naive"`` is that sentence as a loop; every
-    other method turns the indices into positions in ``dx``'s memory and adds with
-    ``np.add.at`` (:func:`scatter`), a chunk of planes at a time (the positions are made
-    in cache). ``check=True`` first makes sure every index lies in its plane (a
-    ValueError otherwise).
+    sums agree with it bit for bit, whichever engine ``method`` names: ``"naive"`` is that
+    sentence as a loop (:func:`poolkit.naive.route`), ``"im2col"`` one ``np.add.at``,
+    ``"windows"`` one add per tap into a strided view, ``"separable"``/``"auto"`` positions
+    in ``dx``'s memory made a chunk at a time (:func:`poolkit.separable.route`).
+    ``check=True`` first makes sure every index lies in its plane (a ValueError otherwise).
     """
-    planes, plane = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:]))
-    outputs = int(np.prod(grad.shape[2:]))
-    if check and indices.size and (indices.min() < 0 or indices.max() >= plane):
-        bad = indices.min() if indices.min() < 0 else indices.max()
-        raise ValueError(f"indices contains {bad}, outside [0, {plane}): indices must be the flat positions "
-                         f"in the {'x'.join(map(str, x_shape[2:]))} input plane that the forward pass returned")
-    if _engine(method) is _naive:
-        dx = np.zeros((planes, plane), dtype=grad.dtype)
-        g, idx = grad.reshape(planes, outputs), indices.reshape(planes, outputs)
-        for p in range(planes):
-            for o in range(outputs):
-                dx[p, idx[p, o]] += g[p, o]
-        return dx.reshape(x_shape)
-    # In grad's memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
-    g, last = _separable._memory_order(grad)
-    B, T = g.shape[0], g.shape[-1]
-    g = g.reshape(B, outputs, T)
-    idx = (np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
-    dx = np.zeros(int(np.prod(x_shape)), dtype=grad.dtype)
-    per = max(1, min(B, _separable.CHUNK_BYTES // max(1, 8 * outputs * T)))    # planes whose positions fill a chunk
-    pos = np.empty((per, outputs, T), dtype=np.int64)
-    for b0 in range(0, B, per):
-        b = min(per, B - b0)
-        _separable.absolute(idx[b0:b0 + b].astype(np.int64, copy=False), plane, b0, out=pos[:b])
-        _add_at(dx, pos[:b].reshape(-1), g[b0:b0 + b].reshape(-1))
-    return _in_layout(dx, x_shape, last)
-
-
-def scatter(grad, positions, x_shape, last=False, check=True):
-    """``dx`` with ``dx.flat[positions] += grad``: the scatter-add behind :func:`route`.
-
-    ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in ``dx``
-    (``(N, C, *L)``) laid out channels-last (``(N, *L, C)``, if ``last``) or channels-first,
-    as :func:`poolkit.separable.positions` makes them. The additions run in that order, so
-    each element receives its additions in output order. With ``check``, a position
-    outside ``dx`` is a ValueError (a layer skips the check: its positions are its forward
-    pass's own).
-    """
-    def ordered(a):
-        return np.moveaxis(a, 1, -1).reshape(-1) if last else a.reshape(-1)
-    dx = np.zeros(int(np.prod(x_shape)), dtype=grad.dtype)
-    _add_at(dx, ordered(positions).astype(np.int64, copy=False), ordered(grad), check)
-    return _in_layout(dx, x_shape, last)
-
-
-def _add_at(dx, positions, grad, check=False):
-    """``dx[positions] += grad`` for flat arrays: ``np.add.at``, numpy's fast path for ``ufunc.at``
-    (one index array), a chunk at a time; with ``check``, each chunk's positions are first
-    checked to lie in ``dx`` (then added while in cache)."""
-    per = max(1, _separable.CHUNK_BYTES // 8)
-    for i in range(0, positions.size, per):
-        chunk = positions[i:i + per]
-        if check and chunk.view(np.uint64).max() >= dx.size:    # (a negative position reads as a huge one)
-            low = chunk.min()
-            raise ValueError(f"positions contains {low if low < 0 else chunk.max()}, outside [0, {dx.size}): "
-                             "positions must be those the forward pass returned with "
-                             "return_indices='positions' for this x")
-        np.add.at(dx, chunk, grad[i:i + per])
-
-
-def _in_layout(flat, x_shape, last):
-    """A flat array holding ``(N, C, *L)`` channels-last (``last``) or channels-first -> ``(N, C, *L)``."""
-    if last:
-        return np.moveaxis(flat.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
-    return flat.reshape(x_shape)
+    if check:
+        plan.check_indices(indices, x_shape)
+    engine = plan.engine(method)
+    if engine is plan.METHODS["windows"] and axes is None:
+        engine = plan.METHODS["im2col"]                  # (without the windows, one scatter-add)
+    return engine.route(grad, indices, axes, x_shape)
 
 
 def spread(grad, axes, x_shape, method="auto"):
@@ -159,93 +95,55 @@ def spread(grad, axes, x_shape, method="auto"):
     upsampled by the stride, one spatial dimension at a time (``k_h + k_w`` adds
     instead of ``k_h * k_w``). Adaptive windows vary in size and always scatter.
     """
-    engine = _engine(method)
+    engine = plan.engine(method)
     if grad.size == 0 or int(np.prod(x_shape)) == 0:
         return np.zeros(x_shape, dtype=grad.dtype)
-    if engine is _naive:
-        dx = np.zeros(x_shape, dtype=grad.dtype)
-        for n, c in np.ndindex(*x_shape[:2]):
-            for o in np.ndindex(grad.shape[2:]):
-                for pos, _ in _naive._taps(axes, o):
-                    dx[(n, c) + pos] += grad[(n, c) + o]
-        return dx
-    if engine is _im2col or not all(a.regular for a in axes):
-        cols = np.broadcast_to(grad[..., None], grad.shape + (int(np.prod([a.taps for a in axes])),))
-        return _im2col.scatter_add(cols, axes, x_shape)
-    if engine is _separable:
-        return _separable.spread(grad, axes)
-    if engine is _compiled:
-        return _compiled.spread(grad, axes, x_shape)
-    return _spread_taps(grad, axes, x_shape)
-
-
-def _spread_taps(grad, axes, x_shape):
-    """:func:`spread` for regular windows, one vectorised add per tap: the transpose of
-    :func:`poolkit.windows.window_sum` (which reads one tap of every window at a time)."""
-    pads = [a.padding() for a in axes]
-    buf = np.zeros(tuple(x_shape[:2]) + tuple(a.size + b + e for a, (b, e) in zip(axes, pads)), dtype=grad.dtype)
-    win = _windows.padded_windows(buf, axes, writeable=True)
-    for j in itertools.product(*(range(a.taps) for a in axes)):
-        win[(Ellipsis,) + j] += grad
-    return buf[(slice(None), slice(None)) + tuple(slice(b, b + a.size) for a, (b, _) in zip(axes, pads))]
+    return engine.spread(grad, axes, x_shape)
 
 
 # ---------------------------------------------------------------- shared checks
-def _grad(grad_output, inp, out_spatial, data_format, fname, what="grad_output", kinds="fiu"):
+def _grad(grad_output, p, out_spatial, fname, what="grad_output", kinds="fiu"):
     """``grad_output`` (or the forward's ``indices``) in ``(N, C, *O)``, checked against the forward's output shape."""
-    g = _Input(grad_output, len(inp.spatial), data_format, fname, kinds=kinds, what=what)
-    expected = inp.x.shape[:2] + tuple(out_spatial)
-    if g.batched != inp.batched or g.x.shape != expected:
+    g = plan.Input(grad_output, len(p.spatial), p.data_format, fname, kinds=kinds, what=what)
+    expected = p.x.shape[:2] + tuple(out_spatial)
+    if g.batched != p.batched or g.x.shape != expected:
         forward = fname.removesuffix("_backward")
-        x_shape = inp.restore(inp.x).shape
-        want = inp.restore(np.empty(expected, dtype=bool)).shape
+        x_shape = p.restore(p.x).shape
+        want = p.restore(np.empty(expected, dtype=bool)).shape
         raise ValueError(f"{what} has shape {np.shape(grad_output)}; {forward} maps x of shape {x_shape} "
                          f"to outputs of shape {want}, and {what} must have that shape")
     return g.x
 
 
-def _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions=None, check=True):
+def _picked(grad_output, mode, p, indices, method, fname, positions=None, check=True):
     """Backward of max/min pooling: route ``grad_output`` to the forward's picks: its ``indices``,
     or its ``positions`` in ``x`` (:func:`scatter`; ``check``: that they lie in ``x``), or, given
-    neither, those of the forward pass recomputed (the naive method loops, the others scatter)."""
-    g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(sum_dtype(inp.x.dtype),
-                                                                               copy=False)
+    neither, those of the forward pass recomputed by the same engine."""
+    g = _grad(grad_output, p, p.out_shape[2:], fname).astype(sum_dtype(p.x.dtype), copy=False)
     if indices is not None and positions is not None:
         raise TypeError(f"{fname} takes the forward's indices or its positions, not both")
-    if _engine(method) is _compiled and all(a.regular for a in axes):    # a gather, by the compiled kernel
-        if positions is not None:
-            picks = _grad(positions, inp, g.shape[2:], data_format, fname, what="positions", kinds="i")
-        elif indices is not None:
-            picks = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
+    if positions is not None:
+        positions = _grad(positions, p, g.shape[2:], fname, what="positions", kinds="i")
+        if not check and plan.engine(method) is compiled:    # a layer's own positions: the kernel gathers
+            dx = compiled.route(g, positions, p.axes, p.x.shape, last=p.last)
         else:
-            picks = _extreme_nc(mode, inp, axes, "positions", method)[1]
-        dx = _compiled.route(g, picks, inp.x.shape, axes, positions=indices is None, last=inp.last,
-                             check=check and (indices is not None or positions is not None))
-        return inp.restore(dx.astype(inp.x.dtype, copy=False))
-    if positions is None and (indices is not None or _engine(method) is _naive):
-        if indices is None:                              # the loop, as the naive method's forward found them
-            idx = _extreme_nc(mode, inp, axes, True, method)[1]
-        else:                                            # the caller's: they must lie in the plane
-            idx = _grad(indices, inp, g.shape[2:], data_format, fname, what="indices", kinds="iu")
-        dx = route(g, idx, inp.x.shape, method, check=indices is not None)
+            dx = separable.scatter(g, positions, p.x.shape, p.last, check)
+    elif indices is not None:                            # the caller's: they must lie in the plane
+        idx = _grad(indices, p, g.shape[2:], fname, what="indices", kinds="iu")
+        dx = route(g, idx, p.x.shape, method, check=True, axes=p.axes)
+    elif plan.engine(method) is separable:               # the fast path: positions in x, made in cache
+        dx = separable.scatter(g, plan.extreme(p, mode, "positions", method)[1], p.x.shape, p.last, False)
     else:
-        given = positions is not None
-        if given:
-            positions = _grad(positions, inp, g.shape[2:], data_format, fname, what="positions", kinds="i")
-        else:
-            positions = _extreme_nc(mode, inp, axes, "positions", method)[1]
-        dx = scatter(g, positions, inp.x.shape, inp.last, check and given)
-    return inp.restore(dx.astype(inp.x.dtype, copy=False))
+        dx = route(g, plan.extreme(p, mode, True, method)[1], p.x.shape, method, axes=p.axes)
+    return p.restore(dx.astype(p.x.dtype, copy=False))
 
 
-def _averaged(grad_output, inp, axes, divisor, data_format, method, fname):
+def _averaged(grad_output, p, method, fname):
     """Backward of an average: spread ``grad_output / divisor`` over each window's real elements."""
-    acc = sum_dtype(inp.x.dtype)
-    g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(acc)
-    if _engine(method) is _compiled:                     # divides inside the kernel
-        return inp.restore(_compiled.spread(g, axes, inp.x.shape, divisor).astype(inp.x.dtype, copy=False))
-    dx = spread(_divide(g, divisor, acc), axes, inp.x.shape, method)
-    return inp.restore(dx.astype(inp.x.dtype, copy=False))
+    acc = sum_dtype(p.x.dtype)
+    g = _grad(grad_output, p, p.out_shape[2:], fname).astype(acc)
+    dx = spread(plan.divide(g, p.divisor, acc), p.axes, p.x.shape, method)
+    return p.restore(dx.astype(p.x.dtype, copy=False))
 
 
 # ---------------------------------------------------------------- max and min
@@ -263,7 +161,7 @@ def max_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
     - indices: optional, the forward's indices (``return_indices=True``); given, they are
       used as they are and the forward pass is not recomputed.
     - positions: optional, instead of ``indices``, the forward's positions in ``x``
-      (``return_indices="positions"``): one scatter-add, no conversion (the layers do this).
+      (:func:`~poolkit.functional.pool_positions`): one scatter-add, no conversion.
 
     Returns ``dx``: shape, layout and dtype of ``x``. Each output's gradient goes, whole,
     to the element the forward pass picked: the first maximal tap in scan order on ties,
@@ -285,12 +183,28 @@ def min_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, dilat
 
 
 def _extreme_backward(mode, grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
-                      indices=None, positions=None, dims, data_format="channels_first", method="auto", check=True):
-    """:func:`max_pool_backward` (``mode="max"``) or :func:`min_pool_backward`; ``check=False``
-    trusts ``positions`` (a layer's, from its own forward pass) without reading them first."""
+                      indices=None, positions=None, dims, data_format="channels_first", method="auto"):
+    """:func:`max_pool_backward` (``mode="max"``) or :func:`min_pool_backward`."""
     fname = f"{mode}_pool{dims}d_backward"
-    inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, "f")
-    return _picked(grad_output, mode, inp, axes, indices, data_format, method, fname, positions, check)
+    p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
+                     fname=fname, kinds="f")
+    return _picked(grad_output, mode, p, indices, method, fname, positions)
+
+
+def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stride=None, padding=0, dilation=1,
+                              ceil_mode=False, *, dims, data_format="channels_first", method="auto"):
+    """Gradient of max (``mode="max"``) or min pooling from a layer's cache: ``positions`` are the
+    forward pass's own (:func:`~poolkit.functional.pool_positions`, for this ``x``), so they are scattered
+    without reading them first (the range check costs 10-25% of the backward pass); ``method="numba"``
+    gathers them instead (:func:`poolkit.compiled.route`), any other method scatters.
+
+    What :class:`~poolkit.layers.MaxPool2d` and the other max/min layers call; given positions
+    of unknown origin, use :func:`max_pool_backward` with ``positions=``, which checks them.
+    """
+    fname = f"{mode}_pool{dims}d_backward"
+    p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
+                     fname=fname, kinds="f")
+    return _picked(grad_output, mode, p, None, method, fname, positions, check=False)
 
 
 def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False, *, indices=None, dims,
@@ -303,13 +217,12 @@ def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False
     ``output_size`` with a 0 gives an all-zero gradient (PyTorch raises instead).
     """
     fname = f"adaptive_max_pool{dims}d_backward"
-    inp = _Input(x, dims, data_format, fname, kinds="f")
-    axes = _adaptive_axes(inp, output_size, dims)
-    return _picked(grad_output, "max", inp, axes, indices, data_format, method, fname)
+    p = plan.adaptive(x, output_size, dims=dims, data_format=data_format, fname=fname)
+    return _picked(grad_output, "max", p, indices, method, fname)
 
 
 # ---------------------------------------------------------------- averages
-def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=None,
+def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                       divisor_override=None, *, dims, data_format="channels_first", method="auto"):
     """Gradient of :func:`~poolkit.functional.avg_pool` with respect to ``x``.
 
@@ -326,9 +239,9 @@ def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_
     real elements. Padding taps receive nothing.
     """
     fname = f"avg_pool{dims}d_backward"
-    inp, axes, divisor = _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-                                   dims, data_format, fname, kinds="f")
-    return _averaged(grad_output, inp, axes, divisor, data_format, method, fname)
+    p = plan.average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=dims,
+                     data_format=data_format, fname=fname, kinds="f")
+    return _averaged(grad_output, p, method, fname)
 
 
 def adaptive_avg_pool_backward(grad_output, x, output_size, *, dims, data_format="channels_first", method="auto"):
@@ -336,9 +249,8 @@ def adaptive_avg_pool_backward(grad_output, x, output_size, *, dims, data_format
     receives ``grad_output[o] / len(window o)``. ``grad_output``: ``(N, C, *output_size)``;
     returns ``dx`` shaped like ``x``."""
     fname = f"adaptive_avg_pool{dims}d_backward"
-    inp = _Input(x, dims, data_format, fname, kinds="f")
-    axes = _adaptive_axes(inp, output_size, dims)
-    return _averaged(grad_output, inp, axes, _counts(axes, "valid"), data_format, method, fname)
+    p = plan.adaptive(x, output_size, dims=dims, data_format=data_format, fname=fname)
+    return _averaged(grad_output, p, method, fname)
 
 
 # ---------------------------------------------------------------- Lp
@@ -365,23 +277,25 @@ def lp_pool_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_m
     ``dx`` shaped like ``x``.
     """
     fname = f"lp_pool{dims}d_backward"
-    _Input(x, dims, data_format, fname, kinds="f")  # validates before any arithmetic
-    p = _check_norm_type(norm_type)
+    plan.Input(x, dims, data_format, fname, kinds="f")  # validates before any arithmetic
+    p = plan.norm_type(norm_type)
     if np.isinf(p):  # y = sign * max_pool(sign * |x|), sign = +1 or -1
         sign, x = (1 if p > 0 else -1), np.asarray(x)
-        inp, axes = _extreme_plan(sign * np.abs(x), kernel_size, stride, 0, 1, ceil_mode, dims, data_format, fname)
-        return _picked(grad_output, "max", inp, axes, None, data_format, method, fname) * np.sign(x)
-    inp, axes, divisor = _avg_plan(x, kernel_size, stride, 0, ceil_mode, True, None, dims, data_format, fname, "f")
-    acc = sum_dtype(inp.x.dtype)
-    g = _grad(grad_output, inp, [a.out for a in axes], data_format, fname).astype(acc)
+        extreme = plan.max_min(sign * np.abs(x), kernel_size, stride, 0, 1, ceil_mode, dims=dims,
+                               data_format=data_format, fname=fname)
+        return _picked(grad_output, "max", extreme, None, method, fname) * np.sign(x)
+    avg = plan.average(x, kernel_size, stride, 0, ceil_mode, True, None, dims=dims, data_format=data_format,
+                       fname=fname, kinds="f")
+    acc = sum_dtype(avg.x.dtype)
+    g = _grad(grad_output, avg, avg.out_shape[2:], fname).astype(acc)
     k = int(np.prod(to_tuple(kernel_size, dims, "kernel_size")))
-    xs = inp.x.astype(acc)
+    xs = avg.x.astype(acc)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        a = _divide(_engine(method).window_sum(xs ** p, axes), divisor, acc)
+        a = plan.divide(plan.engine(method).window_sum(xs ** p, avg.axes), avg.divisor, acc)
         s = a * k
         da = np.where(a == 0, 0, g * ((1.0 / p) * s ** (1.0 / p - 1)) * k)      # dy/da, zero where the sum is 0
-        dx = spread(_divide(da, divisor, acc), axes, inp.x.shape, method) * (p * xs ** (p - 1))
-    return inp.restore(dx.astype(inp.x.dtype, copy=False))
+        dx = spread(plan.divide(da, avg.divisor, acc), avg.axes, avg.x.shape, method) * (p * xs ** (p - 1))
+    return avg.restore(dx.astype(avg.x.dtype, copy=False))
 
 
 # ---------------------------------------------------------------- unpooling
@@ -399,9 +313,9 @@ def max_unpool_backward(grad_output, x, indices, kernel_size, stride=None, paddi
     ``indices`` gets no gradient: it is an integer array.
     """
     fname = f"max_unpool{dims}d_backward"
-    inp, flat, size = _unpool_plan(x, indices, kernel_size, stride, padding, output_size, dims, data_format,
-                                   fname, kinds="f")
-    g = _grad(grad_output, inp, size, data_format, fname)
+    inp, flat, size = plan.unpool(x, indices, kernel_size, stride, padding, output_size, dims=dims,
+                                  data_format=data_format, fname=fname, kinds="f")
+    g = _grad(grad_output, inp, size, fname)
     dx = np.take_along_axis(g.reshape(inp.x.shape[:2] + (int(np.prod(size)),)), flat, axis=2)
     return inp.restore(dx.reshape(inp.x.shape).astype(inp.x.dtype, copy=False))
 
@@ -418,26 +332,740 @@ def max_pool_with_argmax_backward(grad_output, x, ksize, strides, padding, inclu
     as TensorFlow's ``MaxPoolGradWithArgmax`` (and :func:`max_pool_backward` with NHWC).
     """
     fname = "max_pool_with_argmax_backward"
-    x, k, s, pad = _argmax_args(x, ksize, strides, padding, fname)
-    _check_bool(include_batch_in_index, "include_batch_in_index")
-    inp, axes = _extreme_plan(x, k, s, pad, 1, False, 2, "NHWC", fname, "f")
-    return _picked(grad_output, "max", inp, axes, None, "NHWC", method, fname)
+    x, k, s, pad = plan.with_argmax(x, ksize, strides, padding, fname)
+    plan.check_bool(include_batch_in_index, "include_batch_in_index")
+    p = plan.max_min(x, k, s, pad, 1, False, dims=2, data_format="NHWC", fname=fname, kinds="f")
+    return _picked(grad_output, "max", p, None, method, fname)
 
 
-# ---------------------------------------------------------------- 1-D, 2-D, 3-D names
-def _named(generic, forward):
-    return tuple(_with_dims(generic, d, f"{forward}{d}d_backward") for d in (1, 2, 3))
+# ---------------------------------------------------------------- 1-D, 2-D, 3-D
+def max_pool1d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.max_pool1d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first maximal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.max_pool1d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 3., 0.]]])
+    >>> max_pool1d_backward(np.ones((1, 1, 3)), x, 3, stride=1)
+    array([[[0., 2., 0., 1., 0.]]])
+    """
+    return max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=1, data_format=data_format, method=method)
 
 
-max_pool1d_backward, max_pool2d_backward, max_pool3d_backward = _named(max_pool_backward, "max_pool")
-min_pool1d_backward, min_pool2d_backward, min_pool3d_backward = _named(min_pool_backward, "min_pool")
-avg_pool1d_backward, avg_pool2d_backward, avg_pool3d_backward = _named(avg_pool_backward, "avg_pool")
-lp_pool1d_backward, lp_pool2d_backward, lp_pool3d_backward = _named(lp_pool_backward, "lp_pool")
-adaptive_max_pool1d_backward, adaptive_max_pool2d_backward, adaptive_max_pool3d_backward = \
-    _named(adaptive_max_pool_backward, "adaptive_max_pool")
-adaptive_avg_pool1d_backward, adaptive_avg_pool2d_backward, adaptive_avg_pool3d_backward = \
-    _named(adaptive_avg_pool_backward, "adaptive_avg_pool")
-max_unpool1d_backward, max_unpool2d_backward, max_unpool3d_backward = _named(max_unpool_backward, "max_unpool")
+def min_pool1d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.min_pool1d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first minimal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.min_pool1d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 3., 0.]]])
+    >>> min_pool1d_backward(np.ones((1, 1, 3)), x, 3, stride=1)
+    array([[[1., 0., 1., 0., 1.]]])
+    """
+    return min_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=1, data_format=data_format, method=method)
+
+
+def avg_pool1d_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.avg_pool1d` with respect to ``x``.
+
+    Every real element of window ``o`` receives ``grad_output[o] / divisor[o]``, with the forward's
+    divisor; padding taps receive nothing.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+        Only its shape and dtype matter: the average is linear.
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, data_format, method
+        As in :func:`~poolkit.functional.avg_pool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> avg_pool1d_backward(np.ones((1, 1, 3)), x, 2)
+    array([[[0.5, 0.5, 0.5, 0.5, 0.5, 0.5]]])
+    """
+    return avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, dims=1, data_format=data_format, method=method)
+
+
+def lp_pool1d_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_mode=False, *,
+                       data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.lp_pool1d`: the derivative of PyTorch's formula
+    (see :func:`lp_pool_backward`).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, L_out) or (C, L_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    norm_type, kernel_size, stride, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.lp_pool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> lp_pool1d_backward(np.ones((1, 1, 3)), x, 1, 2)
+    array([[[1., 1., 1., 1., 1., 1.]]])
+    """
+    return lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode, dims=1, data_format=data_format,
+                            method=method)
+
+
+def adaptive_max_pool1d_backward(grad_output, x, output_size, return_indices=False, *, indices=None,
+                                 data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_max_pool1d`: each output's gradient goes to
+    the element its window picked.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_max_pool1d`; ``return_indices`` is accepted and ignored.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices: used as given.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> adaptive_max_pool1d_backward(np.ones((1, 1) + (1,) * 1), x, 1)
+    array([[[0., 0., 0., 1., 0., 0.]]])
+    """
+    return adaptive_max_pool_backward(grad_output, x, output_size, indices=indices, dims=1, data_format=data_format,
+                                      method=method)
+
+
+def adaptive_avg_pool1d_backward(grad_output, x, output_size, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_avg_pool1d`: each element of window ``o``
+    receives ``grad_output[o] / len(window o)``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, L) or (C, L)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_avg_pool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> adaptive_avg_pool1d_backward(np.ones((1, 1) + (1,) * 1), x, 1)
+    array([[[0.16666667, 0.16666667, 0.16666667, 0.16666667, 0.16666667,
+             0.16666667]]])
+    """
+    return adaptive_avg_pool_backward(grad_output, x, output_size, dims=1, data_format=data_format, method=method)
+
+
+def max_unpool1d_backward(grad_output, x, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                          data_format="channels_first"):
+    """Gradient of :func:`~poolkit.functional.max_unpool1d` with respect to ``x``: the gradient read
+    back at each index (a gather).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the unpooled output (channels-last with ``data_format``).
+    x, indices : ndarray, shape (N, C, L) or (C, L)
+        The forward's values (floating point) and their indices.
+    kernel_size, stride, padding, output_size, data_format
+        As in :func:`~poolkit.functional.max_unpool1d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> from poolkit.functional import max_pool1d
+    >>> y, i = max_pool1d(x, 2, return_indices=True)
+    >>> max_unpool1d_backward(np.ones_like(x), y, i, 2)
+    array([[[1., 1., 1.]]])
+    """
+    return max_unpool_backward(grad_output, x, indices, kernel_size, stride, padding, output_size, dims=1,
+                               data_format=data_format)
+
+
+def max_pool2d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.max_pool2d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first maximal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.max_pool2d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)
+    array([[[[0., 0., 0., 0.],
+             [0., 1., 0., 1.],
+             [0., 0., 0., 0.],
+             [0., 1., 0., 1.]]]])
+    """
+    return max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=2, data_format=data_format, method=method)
+
+
+def min_pool2d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.min_pool2d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first minimal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.min_pool2d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> min_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)
+    array([[[[1., 0., 1., 0.],
+             [0., 0., 0., 0.],
+             [1., 0., 1., 0.],
+             [0., 0., 0., 0.]]]])
+    """
+    return min_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=2, data_format=data_format, method=method)
+
+
+def avg_pool2d_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.avg_pool2d` with respect to ``x``.
+
+    Every real element of window ``o`` receives ``grad_output[o] / divisor[o]``, with the forward's
+    divisor; padding taps receive nothing.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+        Only its shape and dtype matter: the average is linear.
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, data_format, method
+        As in :func:`~poolkit.functional.avg_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> avg_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)
+    array([[[[0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25]]]])
+    """
+    return avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, dims=2, data_format=data_format, method=method)
+
+
+def lp_pool2d_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_mode=False, *,
+                       data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.lp_pool2d`: the derivative of PyTorch's formula
+    (see :func:`lp_pool_backward`).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    norm_type, kernel_size, stride, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.lp_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> lp_pool2d_backward(np.ones((1, 1, 2, 2)), x, 1, 2)
+    array([[[[1., 1., 1., 1.],
+             [1., 1., 1., 1.],
+             [1., 1., 1., 1.],
+             [1., 1., 1., 1.]]]])
+    """
+    return lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode, dims=2, data_format=data_format,
+                            method=method)
+
+
+def adaptive_max_pool2d_backward(grad_output, x, output_size, return_indices=False, *, indices=None,
+                                 data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_max_pool2d`: each output's gradient goes to
+    the element its window picked.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_max_pool2d`; ``return_indices`` is accepted and ignored.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices: used as given.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_max_pool2d_backward(np.ones((1, 1) + (1,) * 2), x, 1)
+    array([[[[0., 0., 0., 0.],
+             [0., 0., 0., 0.],
+             [0., 0., 0., 0.],
+             [0., 0., 0., 1.]]]])
+    """
+    return adaptive_max_pool_backward(grad_output, x, output_size, indices=indices, dims=2, data_format=data_format,
+                                      method=method)
+
+
+def adaptive_avg_pool2d_backward(grad_output, x, output_size, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_avg_pool2d`: each element of window ``o``
+    receives ``grad_output[o] / len(window o)``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_avg_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_avg_pool2d_backward(np.ones((1, 1) + (1,) * 2), x, 1)
+    array([[[[0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625]]]])
+    """
+    return adaptive_avg_pool_backward(grad_output, x, output_size, dims=2, data_format=data_format, method=method)
+
+
+def max_unpool2d_backward(grad_output, x, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                          data_format="channels_first"):
+    """Gradient of :func:`~poolkit.functional.max_unpool2d` with respect to ``x``: the gradient read
+    back at each index (a gather).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the unpooled output (channels-last with ``data_format``).
+    x, indices : ndarray, shape (N, C, H, W) or (C, H, W)
+        The forward's values (floating point) and their indices.
+    kernel_size, stride, padding, output_size, data_format
+        As in :func:`~poolkit.functional.max_unpool2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> from poolkit.functional import max_pool2d
+    >>> y, i = max_pool2d(x, 2, return_indices=True)
+    >>> max_unpool2d_backward(np.ones_like(x), y, i, 2)
+    array([[[[1., 1.],
+             [1., 1.]]]])
+    """
+    return max_unpool_backward(grad_output, x, indices, kernel_size, stride, padding, output_size, dims=2,
+                               data_format=data_format)
+
+
+def max_pool3d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.max_pool3d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first maximal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.max_pool3d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> max_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 2)
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 1.]]]]])
+    """
+    return max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=3, data_format=data_format, method=method)
+
+
+def min_pool3d_backward(grad_output, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False, *, indices=None, positions=None, data_format="channels_first",
+                        method="auto"):
+    """Gradient of :func:`~poolkit.functional.min_pool3d` with respect to ``x``.
+
+    Each output's gradient goes, whole, to the element its window picked (the first minimal tap
+    on ties, the last NaN); overlapping windows accumulate.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.min_pool3d`; ``return_indices`` is accepted and ignored, so the
+        forward's arguments pass unchanged.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices (``return_indices=True``): used as given, the forward pass is not
+        recomputed.
+    positions : ndarray of int64, shape of grad_output, optional
+        Instead of ``indices``, the forward's positions in ``x`` (:func:`~poolkit.functional.pool_positions`):
+        one scatter-add, no conversion.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> min_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 2)
+    array([[[[[1., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 0.]]]]])
+    """
+    return min_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode, indices=indices,
+                             positions=positions, dims=3, data_format=data_format, method=method)
+
+
+def avg_pool3d_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.avg_pool3d` with respect to ``x``.
+
+    Every real element of window ``o`` receives ``grad_output[o] / divisor[o]``, with the forward's
+    divisor; padding taps receive nothing.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+        Only its shape and dtype matter: the average is linear.
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, data_format, method
+        As in :func:`~poolkit.functional.avg_pool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> avg_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 2)
+    array([[[[[0.125, 0.125],
+              [0.125, 0.125]],
+    <BLANKLINE>
+             [[0.125, 0.125],
+              [0.125, 0.125]]]]])
+    """
+    return avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, dims=3, data_format=data_format, method=method)
+
+
+def lp_pool3d_backward(grad_output, x, norm_type, kernel_size, stride=None, ceil_mode=False, *,
+                       data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.lp_pool3d`: the derivative of PyTorch's formula
+    (see :func:`lp_pool_backward`).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    norm_type, kernel_size, stride, ceil_mode, data_format, method
+        As in :func:`~poolkit.functional.lp_pool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> lp_pool3d_backward(np.ones((1, 1, 1, 1, 1)), x, 1, 2)
+    array([[[[[1., 1.],
+              [1., 1.]],
+    <BLANKLINE>
+             [[1., 1.],
+              [1., 1.]]]]])
+    """
+    return lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode, dims=3, data_format=data_format,
+                            method=method)
+
+
+def adaptive_max_pool3d_backward(grad_output, x, output_size, return_indices=False, *, indices=None,
+                                 data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_max_pool3d`: each output's gradient goes to
+    the element its window picked.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_max_pool3d`; ``return_indices`` is accepted and ignored.
+    indices : ndarray of ints, shape of grad_output, optional
+        The forward's indices: used as given.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> adaptive_max_pool3d_backward(np.ones((1, 1) + (1,) * 3), x, 1)
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 1.]]]]])
+    """
+    return adaptive_max_pool_backward(grad_output, x, output_size, indices=indices, dims=3, data_format=data_format,
+                                      method=method)
+
+
+def adaptive_avg_pool3d_backward(grad_output, x, output_size, *, data_format="channels_first", method="auto"):
+    """Gradient of :func:`~poolkit.functional.adaptive_avg_pool3d`: each element of window ``o``
+    receives ``grad_output[o] / len(window o)``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the forward's output (channels-last with ``data_format``).
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's input, floating point.
+    output_size, data_format, method
+        As in :func:`~poolkit.functional.adaptive_avg_pool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> adaptive_avg_pool3d_backward(np.ones((1, 1) + (1,) * 3), x, 1)
+    array([[[[[0.125, 0.125],
+              [0.125, 0.125]],
+    <BLANKLINE>
+             [[0.125, 0.125],
+              [0.125, 0.125]]]]])
+    """
+    return adaptive_avg_pool_backward(grad_output, x, output_size, dims=3, data_format=data_format, method=method)
+
+
+def max_unpool3d_backward(grad_output, x, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                          data_format="channels_first"):
+    """Gradient of :func:`~poolkit.functional.max_unpool3d` with respect to ``x``: the gradient read
+    back at each index (a gather).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The gradient of the unpooled output (channels-last with ``data_format``).
+    x, indices : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The forward's values (floating point) and their indices.
+    kernel_size, stride, padding, output_size, data_format
+        As in :func:`~poolkit.functional.max_unpool3d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        The gradient with respect to x, in x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> from poolkit.functional import max_pool3d
+    >>> y, i = max_pool3d(x, 2, return_indices=True)
+    >>> max_unpool3d_backward(np.ones_like(x), y, i, 2)
+    array([[[[[1.]]]]])
+    """
+    return max_unpool_backward(grad_output, x, indices, kernel_size, stride, padding, output_size, dims=3,
+                               data_format=data_format)
+
 
 __all__ += [f"{name}{d}d_backward" for name in ("max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool",
                                                  "adaptive_avg_pool", "max_unpool") for d in (1, 2, 3)]

@@ -192,7 +192,7 @@ def compile_times():
     code = ("import time, numpy as np, poolkit\n"
             "x = np.zeros((2, 3, 8, 8), np.float32); g = np.zeros((2, 3, 4, 4), np.float32)\n"
             "t = {}\n"
-            "s = time.perf_counter(); import poolkit._kernels; t['import'] = time.perf_counter() - s\n"
+            "s = time.perf_counter(); import poolkit.kernels; t['import'] = time.perf_counter() - s\n"
             "calls = {'max fwd': lambda: poolkit.max_pool2d(x, 2, method='numba'),\n"
             "  'max fwd+idx': lambda: poolkit.max_pool2d(x, 2, return_indices='positions', method='numba'),\n"
             "  'avg fwd': lambda: poolkit.avg_pool2d(x, 2, method='numba'),\n"

@@ -48,11 +48,14 @@ import textwrap
 import traceback
 import warnings
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import numpy as np
+
+from .geometry import is_int as _is_int
 
 __all__ = ["check", "evaluate", "list_exercises", "get_exercise", "register", "EXERCISES",
            "Exercise", "Prediction", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
@@ -77,8 +80,8 @@ class Mistake:
     """
 
     hint: str
-    like: Optional[Callable] = None
-    when: Optional[Callable] = None
+    like: Callable | None = None
+    when: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ class Exercise:
     random_case: Callable[[np.random.Generator], tuple]
     n_hidden: int = 36
     returns: str = "array"
-    rtol: Union[float, Callable[[tuple], float]] = 0.0
+    rtol: float | Callable[[tuple], float] = 0.0
     mistakes: Sequence[Mistake] = ()
     hint: str = "Work this case out by hand, step by step, and compare with what your function does."
     spoilers: Sequence[str] = ()
@@ -152,7 +155,7 @@ class Exercise:
         return self.signature.split("(", 1)[0].strip()
 
     @property
-    def params(self) -> List[str]:
+    def params(self) -> list[str]:
         """The argument names, from the signature."""
         inner = self.signature.split("(", 1)[1].rsplit(")", 1)[0]
         return [p.split("=")[0].strip() for p in inner.split(",") if p.strip()]
@@ -161,12 +164,12 @@ class Exercise:
     def seed(self) -> int:
         return zlib.crc32(self.id.encode())
 
-    def all_cases(self) -> List[Case]:
+    def all_cases(self) -> list[Case]:
         """Visible and hidden cases with the reference's answers, smallest first."""
         return self._cases
 
     @cached_property
-    def _cases(self) -> List[Case]:
+    def _cases(self) -> list[Case]:
         rng = np.random.default_rng(self.seed)
         drawn = [(tuple(a), True) for a in self.cases]
         drawn += [(tuple(self.random_case(rng)), False) for _ in range(self.n_hidden)]
@@ -175,7 +178,7 @@ class Exercise:
                 for i, (args, visible) in enumerate(drawn)]
 
     # ---------------------------------------------------------------- judging one answer
-    def wrong_type(self, got) -> Optional[Tuple[str, str]]:
+    def wrong_type(self, got) -> tuple[str, str] | None:
         """``(problem, hint)`` if ``got`` is not even the right kind of answer, else None."""
         if got is None:
             return ("Your function returned None.", "Did you forget the return statement?")
@@ -284,7 +287,16 @@ class Prediction:
         if self.choices and _normal(self.answer) not in {_normal(c) for c in self.choices}:
             raise ValueError(f"Prediction {self.id!r}: answer={self.answer!r} must be one of choices={self.choices!r}")
 
-    def problem(self, value) -> Optional[str]:
+    @property
+    def signature(self) -> str:
+        """What the learner writes, for reports and graders: ``name = ...``."""
+        return f"{self.name} = ..."
+
+    def all_cases(self) -> list[Case]:
+        """One case, the prediction itself (graders count cases)."""
+        return [Case(1, (), self.answer, True)]
+
+    def problem(self, value) -> str | None:
         """Why ``value`` cannot be compared with the answer (wrong kind, not one of the choices), or None."""
         if isinstance(self.answer, str):
             if not isinstance(value, str):
@@ -343,7 +355,7 @@ def get_exercise(exercise_id: str):
     raise ValueError(f"unknown exercise id {exercise_id!r}.{maybe} Valid ids: {', '.join(list_exercises())}")
 
 
-def list_exercises(chapter: Optional[int] = None) -> List[str]:
+def list_exercises(chapter: int | None = None) -> list[str]:
     """Registered exercise ids in chapter order (only ``chapter``'s if given)."""
     return [e.id for e in sorted(EXERCISES.values(), key=lambda e: e.chapter)
             if chapter is None or e.chapter == chapter]
@@ -426,8 +438,8 @@ class CheckResult:
     passed: bool
     n_passed: int
     n_cases: int
-    failure: Optional[str]
-    hint: Optional[str]
+    failure: str | None
+    hint: str | None
     message: str
 
     def __str__(self):
@@ -552,8 +564,8 @@ def _not_written(ex, n, what: str) -> CheckResult:
     return CheckResult(ex.id, False, 0, n, failure, None, message)
 
 
-def _evaluate_prediction(ex: "Prediction", value) -> CheckResult:
-    if value is Ellipsis:
+def _evaluate_prediction(ex: Prediction, value) -> CheckResult:
+    if value is Ellipsis or type(value).__name__ == "ellipsis":   # a grader's stand-in of ... too
         return _not_written(ex, 1, f"Replace ... in `{ex.name} = ...` with your prediction, then "
                                    "run this check again.")
     problem = ex.problem(value)
@@ -578,10 +590,6 @@ def check(exercise_id: str, answer) -> None:
 
 
 # ---------------------------------------------------------------- showing values
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -605,7 +613,7 @@ def _array(a) -> str:
                            sign="-", threshold=400, edgeitems=3, max_line_width=WIDTH - 4, legacy=False)
 
 
-def _indent(text: str, by: str = "    ") -> List[str]:
+def _indent(text: str, by: str = "    ") -> list[str]:
     return [by + line if line.strip() else "" for line in text.splitlines()]
 
 
@@ -619,7 +627,7 @@ def _value(value) -> str:
     return repr(value)
 
 
-def _show_call(ex: Exercise, args) -> List[str]:
+def _show_call(ex: Exercise, args) -> list[str]:
     names = ex.params + [f"arg{i}" for i in range(len(ex.params), len(args))]
     shown = [n if isinstance(a, np.ndarray) else f"{n}={_value(a)}" for n, a in zip(names, args)]
     lines = [f"  {ex.name}({', '.join(shown)})"]
@@ -629,7 +637,7 @@ def _show_call(ex: Exercise, args) -> List[str]:
     return lines
 
 
-def _mismatch(ex: Exercise, case: Case, got) -> List[str]:
+def _mismatch(ex: Exercise, case: Case, got) -> list[str]:
     """Expected and got, shapes or dtypes first when they differ, then where values differ."""
     expected = case.expected
     if ex.returns != "array":
@@ -655,7 +663,7 @@ def _mismatch(ex: Exercise, case: Case, got) -> List[str]:
     return lines
 
 
-def _where(error: BaseException) -> Optional[str]:
+def _where(error: BaseException) -> str | None:
     """``in f, line 4: Y[i, j] = ...``: the innermost line of the learner's own code."""
     here = os.path.dirname(os.path.abspath(__file__))
     libraries = (here, os.path.dirname(np.__file__))

@@ -17,143 +17,85 @@ results: bit for bit for max and min, to float rounding for averages.
 
 from __future__ import annotations
 
-import functools
-import inspect
-import numbers
-
 import numpy as np
 
-from . import compiled as _compiled
-from . import im2col as _im2col
-from . import naive as _naive
-from . import separable as _separable
-from . import windows as _windows
-from .geometry import Axis, _show, build_axes, to_tuple
-from .reduction import sum_dtype
+from . import plan, reduction
+from .geometry import to_tuple
+from .plan import METHODS
 
 __all__ = [
     "max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
-    "max_unpool", "max_pool_with_argmax", "plane_indices", "METHODS",
+    "max_unpool", "max_pool_with_argmax", "plane_indices", "pool_positions", "METHODS",
 ]
-
-METHODS = {"naive": _naive, "im2col": _im2col, "windows": _windows, "separable": _separable, "numba": _compiled}
-"""The implementations ``method=`` selects; ``"auto"`` picks the fastest that never copies windows."""
-
-_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
-_FIRST = {"channels_first", "NCW", "NCHW", "NCDHW"}
-_LAST = {"channels_last", "NWC", "NHWC", "NDHWC"}
-_NAMED = {"NCW": 1, "NWC": 1, "NCHW": 2, "NHWC": 2, "NCDHW": 3, "NDHWC": 3}
-
-
-def _engine(method):
-    if method == "auto":
-        return _separable
-    try:
-        return METHODS[method]
-    except (KeyError, TypeError):
-        raise ValueError(f"method={method!r} must be 'auto' or one of {sorted(METHODS)}") from None
-
-
-class _Input:
-    """An input brought to ``(N, C, *spatial)``, and the way back to the caller's layout."""
-
-    def __init__(self, x, dims, data_format, fname, kinds, what="x"):
-        if data_format not in _FIRST | _LAST:
-            raise ValueError(f"data_format={data_format!r} must be 'channels_first' or 'channels_last' "
-                             f"(or one of {sorted(_NAMED)})")
-        if _NAMED.get(data_format, dims) != dims:
-            raise ValueError(f"data_format={data_format!r} describes {_NAMED[data_format]}-D data; "
-                             f"{fname} pools {dims}-D data")
-        self.last = data_format in _LAST
-        x = np.asarray(x)
-        if x.dtype.kind not in kinds:
-            need = {"f": "a floating-point", "iu": "an integer", "i": "a signed integer"}.get(
-                kinds, "a floating-point or integer")
-            raise TypeError(f"{what} has dtype {x.dtype}; {fname} needs {need} array")
-        spatial = _SPATIAL[dims]
-        layout = f"(N, {spatial}, C) or ({spatial}, C)" if self.last else f"(N, C, {spatial}) or (C, {spatial})"
-        if x.ndim not in (dims + 1, dims + 2):
-            raise ValueError(f"{what} has shape {x.shape}; {fname} expects {dims + 2}-D {layout[:layout.index(' or')]} "
-                             f"or unbatched {dims + 1}-D {layout[layout.index('or ') + 3:]}")
-        self.batched = x.ndim == dims + 2
-        if not self.batched:
-            x = x[None]
-        if self.last:
-            x = np.moveaxis(x, -1, 1)
-        self.x = x
-        self.spatial = x.shape[2:]
-
-    def restore(self, y):
-        """``(N, C, *O)`` back to the caller's layout and batching."""
-        if self.last:
-            y = np.moveaxis(y, 1, -1)
-        return y if self.batched else y[0]
-
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}={value!r} must be True or False")
-    return bool(value)
-
-
-# ---------------------------------------------------------------- max and min
-def _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname, kinds="fiu"):
-    """Validate a max/min pooling call: ``(_Input, axes)``, shared by the forward and backward passes."""
-    inp = _Input(x, dims, data_format, fname, kinds=kinds)
-    axes = build_axes(inp.spatial, kernel_size, stride, padding, dilation,
-                      _check_bool(ceil_mode, "ceil_mode"), n=dims)
-    return inp, axes
-
 
 def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                   dims, data_format, method, fname):
-    inp, axes = _extreme_plan(x, kernel_size, stride, padding, dilation, ceil_mode, dims, data_format, fname)
-    if not (isinstance(return_indices, str) and return_indices == "positions"):
-        if not isinstance(return_indices, (bool, np.bool_)):
-            raise TypeError(f"return_indices={return_indices!r} must be True, False or 'positions'")
-        return_indices = bool(return_indices)
-    return _extreme(mode, inp, axes, return_indices, method)
+    p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
+                     fname=fname)
+    return _extreme(mode, p, plan.check_bool(return_indices, "return_indices"), method)
+
+
+def pool_positions(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *, mode="max", dims,
+                   data_format="channels_first", method="auto"):
+    """Max (or min) pooling that returns, instead of indices, where each picked element lies in ``x``.
+
+    The forward pass of the max and min layers: the positions are what they cache, so that the
+    backward pass (:func:`poolkit.backward.cached_positions_backward`, or ``positions=`` of
+    :func:`poolkit.backward.max_pool_backward`) scatters with no conversion.
+
+    Parameters
+    ----------
+    x, kernel_size, stride, padding, dilation, ceil_mode, data_format, method
+        As :func:`max_pool`.
+    mode : {"max", "min"}
+        Max or min pooling.
+    dims : int
+        The number of spatial dimensions, 1 to 3.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *O) or (C, *O)
+        As :func:`max_pool`.
+    positions : ndarray of int64, shape of y
+        The flat position of each picked element in ``x`` as ``data_format`` lays it out (C order
+        of ``(N, C, *L)``, or of ``(N, *L, C)`` for channels-last). :func:`plane_indices` turns them
+        into the indices ``return_indices=True`` gives.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5.], [0., 4., 7., 6.]]])
+    >>> pool_positions(x, 2, dims=1)
+    (array([[[3., 5.],
+            [4., 7.]]]), array([[[1, 3],
+            [5, 6]]]))
+    """
+    fname = f"{mode}_pool{dims}d"
+    p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
+                     fname=fname)
+    return _extreme(reduction.check_mode(mode), p, "positions", method)
 
 
 def plane_indices(positions, x, *, dims, data_format="channels_first"):
-    """Positions in ``x`` (``return_indices="positions"``) -> the indices in each ``(n, c)``
+    """Positions in ``x`` (:func:`pool_positions`) -> the indices in each ``(n, c)``
     plane that ``return_indices=True`` gives, shaped (and laid out) like ``positions``."""
-    inp = _Input(x, dims, data_format, "plane_indices", kinds="fiu")
-    pos = _Input(positions, dims, data_format, "plane_indices", kinds="i", what="positions")
+    inp = plan.Input(x, dims, data_format, "plane_indices", kinds="fiu")
+    pos = plan.Input(positions, dims, data_format, "plane_indices", kinds="i", what="positions")
     if pos.batched != inp.batched or pos.x.shape[:2] != inp.x.shape[:2]:
         raise ValueError(f"positions has shape {np.shape(positions)}: it must have the batch and channel sizes "
                          f"of x, whose shape is {np.shape(x)}")
     if pos.x.size and (pos.x.min() < 0 or pos.x.max() >= inp.x.size):
         bad = pos.x.min() if pos.x.min() < 0 else pos.x.max()
         raise ValueError(f"positions contains {bad}, outside [0, {inp.x.size}): positions must be those the "
-                         "forward pass returned with return_indices='positions' for this x")
+                         "forward pass returned (pool_positions) for this x")
     plane, C = int(np.prod(inp.spatial)), inp.x.shape[1]
     return inp.restore(pos.x // C % plane if inp.last else pos.x % plane)
 
 
-def _extreme_nc(mode, inp, axes, return_indices, method):
-    """Values and indices (None unless asked for) of shape ``(N, C, *O)``, by the chosen method.
-    ``return_indices="positions"``: flat positions in ``x`` (in the caller's layout) instead of
-    indices (what the layers cache, :func:`poolkit.separable.positions`)."""
-    engine = _engine(method)
-    if any(a.out == 0 for a in axes):
-        shape = inp.x.shape[:2] + tuple(a.out for a in axes)
-        return np.empty(shape, inp.x.dtype), np.empty(shape, np.int64)
-    if return_indices == "positions":
-        # Positions in x as the caller lays it out (data_format), whatever its strides: the fast
-        # path makes them in memory order, which is that layout for contiguous input.
-        if engine in (_separable, _compiled) and _separable._channels_last(inp.x) == inp.last:
-            return engine.extreme(inp.x, axes, mode, "positions")
-        values, indices = engine.extreme(inp.x, axes, mode, True)
-        return values, _separable.positions(indices, int(np.prod(inp.spatial)), inp.last)
-    return engine.extreme(inp.x, axes, mode, return_indices)
-
-
-def _extreme(mode, inp, axes, return_indices, method):
-    values, indices = _extreme_nc(mode, inp, axes, return_indices, method)
+def _extreme(mode, p, return_indices, method):
+    values, indices = plan.extreme(p, mode, return_indices, method)
     if return_indices:
-        return inp.restore(values), inp.restore(indices)
-    return inp.restore(values)
+        return p.restore(values), p.restore(indices)
+    return p.restore(values)
 
 
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
@@ -170,11 +112,8 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     (see :mod:`poolkit.geometry`). Indices are flat positions in each unpadded
     ``(n, c)`` plane, as PyTorch's. Ties go to the first tap in row-major order; a
     NaN in the window makes the output NaN (index of the last NaN).
-    ``return_indices="positions"`` gives, instead of the indices, the flat position of
-    each picked element in ``x`` as ``data_format`` lays it out (C order of ``(N, C, *L)``,
-    or of ``(N, *L, C)`` for channels-last): what the layers cache, so that the backward
-    pass (``positions=``) scatters with no conversion. :func:`plane_indices` turns
-    positions back into indices.
+    :func:`pool_positions` gives, instead of the indices, the position of each picked
+    element in ``x`` (what the layers cache).
 
     ``kernel_size``, ``stride`` (default: ``kernel_size``), ``padding`` and ``dilation``
     take an int or one int per spatial dimension; ``padding`` also takes ``"valid"``
@@ -194,46 +133,7 @@ def min_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
 
 # ---------------------------------------------------------------- averages
-def _divide(sums, divisor, dtype):
-    """``sums / divisor`` cast to ``dtype``; integers truncate toward zero, as C++ (and PyTorch) do."""
-    if sums.dtype.kind == "f":
-        return (sums / np.asarray(divisor, dtype=sums.dtype)).astype(dtype, copy=False)
-    quotient = sums // divisor
-    quotient += (quotient < 0) & (quotient * divisor != sums)
-    return quotient.astype(dtype, copy=False)
-
-
-def _mean(method, inp, axes, divisor):
-    """Window sums divided by ``divisor``, ``(N, C, *O)``, with IEEE results and no warnings
-    (inf + -inf is NaN and float16 may overflow to inf, as in PyTorch). The separable
-    engine divides float32/float64 sums chunk by chunk, while they are in cache."""
-    engine = _engine(method)
-    with np.errstate(invalid="ignore", over="ignore"):
-        if engine is _separable and sum_dtype(inp.x.dtype) == inp.x.dtype and inp.x.dtype.kind == "f":
-            return engine.window_sum(inp.x, axes, divisor=divisor)
-        if engine is _compiled:                          # divides inside the kernel, any dtype
-            return engine.window_sum(inp.x, axes, divisor=divisor)
-        return _divide(engine.window_sum(inp.x, axes), divisor, inp.x.dtype)
-
-
-def _counts(axes, table):
-    """Product over dims of per-window counts (``table`` = ``"valid"`` or ``"counted"``), shape ``(*O,)``.
-
-    When every window has the same count (no window cut short), a read-only broadcast of that
-    number: no memory as large as the output."""
-    per_dim = [getattr(a, table).sum(axis=1) for a in axes]
-    shape = [a.out for a in axes]
-    if all(c.size == 0 or (c == c[0]).all() for c in per_dim):
-        return np.broadcast_to(np.int64(np.prod([c[0] if c.size else 1 for c in per_dim])), shape)
-    total = np.ones(shape, dtype=np.int64)
-    for i, c in enumerate(per_dim):
-        view = [1] * len(axes)
-        view[i] = c.size
-        total = total * c.reshape(view)
-    return total
-
-
-def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=None,
+def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
              divisor_override=None, *, dims, data_format="channels_first", method="auto"):
     r"""Average pooling over ``dims`` spatial dimensions.
 
@@ -241,49 +141,18 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     window's real elements divided by
 
     - ``divisor_override`` if given (any nonzero int);
-    - else, with ``count_include_pad`` (the default for integer padding), the
-      number of taps inside the padded input ``[-p, L + p)``: the full ``k`` for
-      every window except a ceil_mode window hanging past the padding;
-    - else (``count_include_pad=False``, and always for ``padding="same"``, as
-      TensorFlow) the number of real elements in the window.
+    - else, with ``count_include_pad`` (the default), the number of taps inside the
+      padded input ``[-p, L + p)``: the full ``k`` for every window except a
+      ceil_mode window hanging past the padding;
+    - else (``count_include_pad=False``, and always for ``padding="same"``/``"valid"``,
+      as TensorFlow) the number of real elements in the window.
 
-    ``count_include_pad=None`` means True for integer padding and False for
-    ``"same"``/``"valid"``. Integer inputs are summed in int64 and divided with
+    Integer inputs are summed in int64 and divided with
     truncation toward zero, as PyTorch; float16 is summed in float32.
     """
-    inp, axes, divisor = _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-                                   dims, data_format, f"avg_pool{dims}d")
-    return inp.restore(_mean(method, inp, axes, divisor))
-
-
-def _avg_plan(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims, data_format,
-              fname, kinds="fiu"):
-    """Validate an average pooling call: ``(_Input, axes, divisor)``, shared by the forward and backward passes.
-
-    ``divisor`` is ``divisor_override`` (an int) or an int64 array of shape ``(*O,)``.
-    """
-    inp = _Input(x, dims, data_format, fname, kinds=kinds)
-    if isinstance(padding, str):
-        if count_include_pad:
-            raise ValueError(f"count_include_pad={count_include_pad!r} is a PyTorch option; padding={padding!r} "
-                             "averages over real elements only, as TensorFlow (leave count_include_pad unset)")
-        if divisor_override is not None:
-            raise ValueError(f"divisor_override={divisor_override!r} is a PyTorch option and cannot be combined "
-                             f"with padding={padding!r}")
-        count_include_pad = False
-    elif count_include_pad is None:
-        count_include_pad = True
-    count_include_pad = _check_bool(count_include_pad, "count_include_pad")
-    axes = build_axes(inp.spatial, kernel_size, stride, padding, 1, _check_bool(ceil_mode, "ceil_mode"), n=dims)
-    if divisor_override is None:
-        divisor = _counts(axes, "counted" if count_include_pad else "valid")
-    elif not isinstance(divisor_override, numbers.Integral) or isinstance(divisor_override, bool):
-        raise TypeError(f"divisor_override={divisor_override!r} must be an int")
-    elif divisor_override == 0:
-        raise ValueError("divisor_override=0 must be nonzero")
-    else:
-        divisor = int(divisor_override)
-    return inp, axes, divisor
+    p = plan.average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=dims,
+                     data_format=data_format, fname=f"avg_pool{dims}d")
+    return p.restore(plan.mean(p, method))
 
 
 # ---------------------------------------------------------------- Lp
@@ -297,8 +166,8 @@ def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, dims,
     is scaled by ``prod(k) / (real elements)``, and negative sums give NaN for odd or
     fractional ``p``. ``p = inf`` is ``max_pool(|x|)``, ``p = -inf`` is ``-max_pool(-|x|)``.
     """
-    _Input(x, dims, data_format, f"lp_pool{dims}d", kinds="f")  # validates before any arithmetic
-    _check_norm_type(norm_type)
+    plan.Input(x, dims, data_format, f"lp_pool{dims}d", kinds="f")  # validates before any arithmetic
+    norm_type = plan.norm_type(norm_type)
     x = np.asarray(x)
     common = dict(dims=dims, data_format=data_format, method=method)
     if np.isinf(norm_type):
@@ -310,33 +179,7 @@ def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, dims,
         return ((np.sign(a) * np.maximum(np.abs(a), 0)) * int(np.prod(k))) ** (1.0 / norm_type)
 
 
-def _check_norm_type(norm_type):
-    if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, bool) or norm_type == 0 \
-            or np.isnan(norm_type):
-        raise ValueError(f"norm_type={norm_type!r} must be a nonzero number (the p of the Lp norm)")
-    return norm_type
-
-
 # ---------------------------------------------------------------- adaptive
-def _adaptive_axes(inp, output_size, dims):
-    if output_size is None or isinstance(output_size, numbers.Integral):
-        output_size = (output_size,) * dims
-    if not isinstance(output_size, (tuple, list)) or len(output_size) != dims:
-        raise ValueError(f"output_size={_show(output_size)} must be an int or a sequence of {dims} ints or None")
-    sizes = []
-    for o, L in zip(output_size, inp.spatial):
-        if o is None:
-            o = L
-        elif not isinstance(o, numbers.Integral) or isinstance(o, bool):
-            raise TypeError(f"output_size={_show(output_size)} must contain ints or None, got {o!r}")
-        elif o < 0:
-            raise ValueError(f"output_size={_show(output_size)} must be non-negative, got {o}")
-        if L < 1:
-            raise ValueError(f"input has spatial shape {inp.spatial}; every spatial dimension must be at least 1")
-        sizes.append(int(o))
-    return tuple(Axis.adaptive(L, o) for L, o in zip(inp.spatial, sizes))
-
-
 def adaptive_max_pool(x, output_size, return_indices=False, *, dims, data_format="channels_first",
                       method="auto"):
     """Adaptive max pooling: ``(N, C, *L) -> (N, C, *output_size)``.
@@ -345,19 +188,15 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, dims, data_format
     overlap and vary in size when ``O`` does not divide ``L``. ``None`` in
     ``output_size`` keeps that dimension. Ties, NaN and indices as :func:`max_pool`.
     """
-    inp = _Input(x, dims, data_format, f"adaptive_max_pool{dims}d", kinds="f")
-    return _extreme("max", inp, _adaptive_axes(inp, output_size, dims),
-                    _check_bool(return_indices, "return_indices"), method)
+    p = plan.adaptive(x, output_size, dims=dims, data_format=data_format, fname=f"adaptive_max_pool{dims}d")
+    return _extreme("max", p, plan.check_bool(return_indices, "return_indices"), method)
 
 
 def adaptive_avg_pool(x, output_size, *, dims, data_format="channels_first", method="auto"):
     """Adaptive average pooling: ``(N, C, *L) -> (N, C, *output_size)``, each window's mean
     (windows as :func:`adaptive_max_pool`). ``output_size=1`` is global average pooling."""
-    inp = _Input(x, dims, data_format, f"adaptive_avg_pool{dims}d", kinds="f")
-    axes = _adaptive_axes(inp, output_size, dims)
-    if any(a.out == 0 for a in axes):
-        return inp.restore(np.empty(inp.x.shape[:2] + tuple(a.out for a in axes), inp.x.dtype))
-    return inp.restore(_mean(method, inp, axes, _counts(axes, "valid")))
+    p = plan.adaptive(x, output_size, dims=dims, data_format=data_format, fname=f"adaptive_avg_pool{dims}d")
+    return p.restore(plan.mean(p, method))
 
 
 # ---------------------------------------------------------------- unpooling
@@ -370,52 +209,12 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
     ``(L - 1) * s - 2p + k`` per dimension, or ``output_size`` (its spatial part, or
     all ``dims + 2`` entries), which must lie strictly within ``stride`` of that default.
     """
-    inp, flat, size = _unpool_plan(x, indices, kernel_size, stride, padding, output_size, dims, data_format,
-                                   f"max_unpool{dims}d")
+    inp, flat, size = plan.unpool(x, indices, kernel_size, stride, padding, output_size, dims=dims,
+                                  data_format=data_format, fname=f"max_unpool{dims}d")
     out = np.zeros(inp.x.shape[:2] + (int(np.prod(size)),), dtype=inp.x.dtype)
     n, c = np.indices(flat.shape[:2], sparse=True)
     out[n[..., None], c[..., None], flat] = inp.x.reshape(flat.shape)
     return inp.restore(out.reshape(inp.x.shape[:2] + size))
-
-
-def _unpool_plan(x, indices, kernel_size, stride, padding, output_size, dims, data_format, fname, kinds="fiu"):
-    """Validate a max_unpool call: ``(_Input, flat, size)``, shared by the forward and backward passes.
-
-    ``flat``: int64 indices of shape ``(N, C, prod(L))`` into each output plane; ``size``: the
-    output's spatial shape.
-    """
-    inp = _Input(x, dims, data_format, fname, kinds=kinds)
-    idx = _Input(indices, dims, data_format, fname, kinds="iu", what="indices")
-    if idx.x.shape != inp.x.shape:
-        raise ValueError(f"indices has shape {np.shape(indices)} but x has shape {np.shape(x)}; they must match")
-    k = to_tuple(kernel_size, dims, "kernel_size", minimum=1)
-    s = k if stride is None else to_tuple(stride, dims, "stride", minimum=1)
-    p = to_tuple(padding, dims, "padding", minimum=0)
-    default = tuple((L - 1) * si - 2 * pi + ki for L, ki, si, pi in zip(inp.spatial, k, s, p))
-    if output_size is None:
-        size = default
-        if min(size) < 1:
-            raise ValueError(f"output size would be {size}: padding={_show(padding)} is too large for "
-                             f"kernel_size={_show(kernel_size)} and stride={_show(stride)}")
-    else:
-        if not isinstance(output_size, (tuple, list, np.ndarray)):
-            raise TypeError(f"output_size={_show(output_size)} must be a sequence of {dims} or {dims + 2} ints")
-        size = tuple(output_size)
-        if len(size) == dims + 2:
-            size = size[2:] if not inp.last else size[1:-1]
-        if len(size) != dims or not all(isinstance(v, numbers.Integral) for v in size):
-            raise ValueError(f"output_size={_show(output_size)} must hold {dims} or {dims + 2} ints")
-        for i, (v, dflt, si) in enumerate(zip(size, default, s)):
-            if not dflt - si < v < dflt + si:
-                raise ValueError(f"output_size={_show(output_size)} must be within stride of the default size "
-                                 f"{default} (dimension {i}: strictly between {dflt - si} and {dflt + si})")
-    plane = int(np.prod(size))
-    flat = idx.x.reshape(idx.x.shape[:2] + (int(np.prod(idx.spatial)),)).astype(np.int64)
-    if flat.size and (flat.min() < 0 or flat.max() >= plane):
-        bad = flat.min() if flat.min() < 0 else flat.max()
-        raise ValueError(f"indices contains {bad}, outside [0, {plane}): the flat positions of the "
-                         f"{'x'.join(map(str, size))} output plane")
-    return inp, flat, size
 
 
 # ---------------------------------------------------------------- TensorFlow's argmax
@@ -431,66 +230,904 @@ def max_pool_with_argmax(x, ksize, strides, padding, include_batch_in_index=Fals
     Ties go to the first tap; NaN propagates as in :func:`max_pool` (TensorFlow's
     kernel instead keeps a leading NaN and skips later ones).
     """
-    x, k, s, padding = _argmax_args(x, ksize, strides, padding, "max_pool_with_argmax")
+    x, k, s, padding = plan.with_argmax(x, ksize, strides, padding, "max_pool_with_argmax")
     values, spatial = max_pool(x, k, s, padding, return_indices=True, dims=2, data_format="NHWC")
     n, h, w, c = x.shape
     argmax = spatial * c + np.arange(c)
-    if _check_bool(include_batch_in_index, "include_batch_in_index"):
+    if plan.check_bool(include_batch_in_index, "include_batch_in_index"):
         argmax += np.arange(n).reshape(n, 1, 1, 1) * (h * w * c)
     return values, argmax
 
 
-def _argmax_args(x, ksize, strides, padding, fname):
-    """Validate :func:`max_pool_with_argmax`'s arguments: ``(x, kernel_size, stride, padding)`` in max_pool's terms."""
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"x has shape {x.shape}; {fname} expects 4-D (N, H, W, C)")
-    if x.dtype.kind not in "fiu":
-        raise TypeError(f"x has dtype {x.dtype}; {fname} needs a floating-point or integer array")
-    k, s = (_tf_window(v, name) for v, name in ((ksize, "ksize"), (strides, "strides")))
-    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
-        raise ValueError(f"padding={padding!r} must be 'SAME' or 'VALID'")
-    return x, k, s, padding.lower()
+# ---------------------------------------------------------------- 1-D, 2-D, 3-D
+def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               data_format="channels_first", method="auto"):
+    """1-D max pooling, as ``torch.nn.functional.max_pool1d``.
+
+    Each output is the largest element of its window (padding never wins); ties go to the
+    first maximal tap in row-major order, and a NaN in the window makes the output NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        The input, floating-point or integer; ``(N, L, C)`` or ``(L, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 1 int
+        The window's size.
+    stride : int or tuple of 1 int, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 1 int, "valid" or "same", default 0
+        Implicit padding on both sides, filled with -inf, at most half the kernel; ``"valid"``
+        and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    dilation : int or tuple of 1 int, default 1
+        The spacing between a window's taps.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    return_indices : bool, default False
+        Also return, for each output, the flat index of the picked element in its ``(n, c)``
+        plane, as PyTorch does (:func:`pool_positions` gives positions in ``x`` instead).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCW"``/``"NWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, L_out) or (C, L_out)
+        The pooled values, x's dtype and layout;
+        per dimension ``floor((L + 2p - d(k-1) - 1) / s) + 1`` (:func:`poolkit.geometry.output_size`).
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> max_pool1d(x, 2)
+    array([[[3., 5., 4.]]])
+    >>> max_pool1d(x, 3, stride=1, padding=1, return_indices=True)
+    (array([[[3., 3., 5., 5., 5., 4.]]]), array([[[1, 1, 3, 3, 3, 4]]]))
+    """
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=1,
+                    data_format=data_format, method=method)
 
 
-def _tf_window(value, name):
-    """TensorFlow's ``ksize``/``strides``: an int, ``[kh, kw]`` or ``[1, kh, kw, 1]``."""
-    if isinstance(value, (list, tuple)) and len(value) == 4:
-        if value[0] != 1 or value[3] != 1:
-            raise ValueError(f"{name}={_show(value)} must be 1 in the batch and channel entries "
-                             "(pooling across them is not supported)")
-        value = value[1:3]
-    if isinstance(value, (list, tuple)) and len(value) == 1:
-        value = value[0]
-    return to_tuple(value, 2, name, minimum=1)
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               data_format="channels_first", method="auto"):
+    """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
+
+    Each output is the largest element of its window (padding never wins); ties go to the
+    first maximal tap in row-major order, and a NaN in the window makes the output NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The input, floating-point or integer; ``(N, H, W, C)`` or ``(H, W, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 2 ints
+        The window's size.
+    stride : int or tuple of 2 ints, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 2 ints, "valid" or "same", default 0
+        Implicit padding on both sides, filled with -inf, at most half the kernel; ``"valid"``
+        and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    dilation : int or tuple of 2 ints, default 1
+        The spacing between a window's taps.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    return_indices : bool, default False
+        Also return, for each output, the flat index of the picked element in its ``(n, c)``
+        plane, as PyTorch does (:func:`pool_positions` gives positions in ``x`` instead).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCHW"``/``"NHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The pooled values, x's dtype and layout;
+        per dimension ``floor((L + 2p - d(k-1) - 1) / s) + 1`` (:func:`poolkit.geometry.output_size`).
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> max_pool2d(x, 2)
+    array([[[[ 5.,  7.],
+             [13., 15.]]]])
+    """
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=2,
+                    data_format=data_format, method=method)
 
 
-# ---------------------------------------------------------------- 1-D, 2-D, 3-D names
-def _with_dims(generic, dims, name=None):
-    """``max_pool`` -> ``max_pool2d``: the generic function with ``dims`` fixed (named ``name``
-    if given, e.g. ``max_pool2d_backward``)."""
-    sig = inspect.signature(generic)
+def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               data_format="channels_first", method="auto"):
+    """3-D max pooling, as ``torch.nn.functional.max_pool3d``.
 
-    @functools.wraps(generic)
-    def pool(*args, **kwargs):
-        return generic(*args, dims=dims, **kwargs)
+    Each output is the largest element of its window (padding never wins); ties go to the
+    first maximal tap in row-major order, and a NaN in the window makes the output NaN.
 
-    del pool.__wrapped__
-    pool.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "dims"])
-    pool.__name__ = pool.__qualname__ = name or f"{generic.__name__}{dims}d"
-    spatial = _SPATIAL[dims]
-    pool.__doc__ = (f"{dims}-D :func:`{generic.__name__}`: input ``(N, C, {spatial})`` or ``(C, {spatial})`` "
-                    f"(``(N, {spatial}, C)`` with ``data_format='channels_last'``).\n\n" + inspect.getdoc(generic))
-    return pool
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The input, floating-point or integer; ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 3 ints
+        The window's size.
+    stride : int or tuple of 3 ints, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 3 ints, "valid" or "same", default 0
+        Implicit padding on both sides, filled with -inf, at most half the kernel; ``"valid"``
+        and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    dilation : int or tuple of 3 ints, default 1
+        The spacing between a window's taps.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    return_indices : bool, default False
+        Also return, for each output, the flat index of the picked element in its ``(n, c)``
+        plane, as PyTorch does (:func:`pool_positions` gives positions in ``x`` instead).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCDHW"``/``"NDHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The pooled values, x's dtype and layout;
+        per dimension ``floor((L + 2p - d(k-1) - 1) / s) + 1`` (:func:`poolkit.geometry.output_size`).
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> max_pool3d(x, 2)
+    array([[[[[7.]]]]])
+    """
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=3,
+                    data_format=data_format, method=method)
 
 
-max_pool1d, max_pool2d, max_pool3d = (_with_dims(max_pool, d) for d in (1, 2, 3))
-min_pool1d, min_pool2d, min_pool3d = (_with_dims(min_pool, d) for d in (1, 2, 3))
-avg_pool1d, avg_pool2d, avg_pool3d = (_with_dims(avg_pool, d) for d in (1, 2, 3))
-lp_pool1d, lp_pool2d, lp_pool3d = (_with_dims(lp_pool, d) for d in (1, 2, 3))
-adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = (_with_dims(adaptive_max_pool, d) for d in (1, 2, 3))
-adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d = (_with_dims(adaptive_avg_pool, d) for d in (1, 2, 3))
-max_unpool1d, max_unpool2d, max_unpool3d = (_with_dims(max_unpool, d) for d in (1, 2, 3))
+def min_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               data_format="channels_first", method="auto"):
+    """1-D min pooling: :func:`max_pool1d` with the minimum (also right for unsigned ints).
+
+    Each output is the smallest element of its window (padding never wins); ties go to the
+    first minimal tap in row-major order, and a NaN in the window makes the output NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        The input, floating-point or integer; ``(N, L, C)`` or ``(L, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 1 int
+        The window's size.
+    stride : int or tuple of 1 int, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 1 int, "valid" or "same", default 0
+        Implicit padding on both sides, filled with +inf, at most half the kernel; ``"valid"``
+        and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    dilation : int or tuple of 1 int, default 1
+        The spacing between a window's taps.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    return_indices : bool, default False
+        Also return, for each output, the flat index of the picked element in its ``(n, c)``
+        plane, as PyTorch does (:func:`pool_positions` gives positions in ``x`` instead).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCW"``/``"NWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, L_out) or (C, L_out)
+        The pooled values, x's dtype and layout;
+        per dimension ``floor((L + 2p - d(k-1) - 1) / s) + 1`` (:func:`poolkit.geometry.output_size`).
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> min_pool1d(x, 2)
+    array([[[1., 2., 0.]]])
+    >>> min_pool1d(x, 3, stride=1, padding=1, return_indices=True)
+    (array([[[1., 1., 2., 2., 0., 0.]]]), array([[[0, 0, 2, 2, 5, 5]]]))
+    """
+    return min_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=1,
+                    data_format=data_format, method=method)
+
+
+def min_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               data_format="channels_first", method="auto"):
+    """2-D min pooling: :func:`max_pool2d` with the minimum (also right for unsigned ints).
+
+    Each output is the smallest element of its window (padding never wins); ties go to the
+    first minimal tap in row-major order, and a NaN in the window makes the output NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The input, floating-point or integer; ``(N, H, W, C)`` or ``(H, W, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 2 ints
+        The window's size.
+    stride : int or tuple of 2 ints, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 2 ints, "valid" or "same", default 0
+        Implicit padding on both sides, filled with +inf, at most half the kernel; ``"valid"``
+        and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    dilation : int or tuple of 2 ints, default 1
+        The spacing between a window's taps.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    return_indices : bool, default False
+        Also return, for each output, the flat index of the picked element in its ``(n, c)``
+        plane, as PyTorch does (:func:`pool_positions` gives positions in ``x`` instead).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCHW"``/``"NHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        The pooled values, x's dtype and layout;
+        per dimension ``floor((L + 2p - d(k-1) - 1) / s) + 1`` (:func:`poolkit.geometry.output_size`).
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> min_pool2d(x, 2)
+    array([[[[ 0.,  2.],
+             [ 8., 10.]]]])
+    """
+    return min_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=2,
+                    data_format=data_format, method=method)
+
+
+def min_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               data_format="channels_first", method="auto"):
+    """3-D min pooling: :func:`max_pool3d` with the minimum (also right for unsigned ints).
+
+    Each output is the smallest element of its window (padding never wins); ties go to the
+    first minimal tap in row-major order, and a NaN in the window makes the output NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The input, floating-point or integer; ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 3 ints
+        The window's size.
+    stride : int or tuple of 3 ints, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 3 ints, "valid" or "same", default 0
+        Implicit padding on both sides, filled with +inf, at most half the kernel; ``"valid"``
+        and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    dilation : int or tuple of 3 ints, default 1
+        The spacing between a window's taps.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    return_indices : bool, default False
+        Also return, for each output, the flat index of the picked element in its ``(n, c)``
+        plane, as PyTorch does (:func:`pool_positions` gives positions in ``x`` instead).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCDHW"``/``"NDHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        The pooled values, x's dtype and layout;
+        per dimension ``floor((L + 2p - d(k-1) - 1) / s) + 1`` (:func:`poolkit.geometry.output_size`).
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> min_pool3d(x, 2)
+    array([[[[[0.]]]]])
+    """
+    return min_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=3,
+                    data_format=data_format, method=method)
+
+
+def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None,
+               *, data_format="channels_first", method="auto"):
+    """1-D average pooling, as ``torch.nn.functional.avg_pool1d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        The input, floating-point or integer; ``(N, L, C)`` or ``(L, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 1 int
+        The window's size.
+    stride : int or tuple of 1 int, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 1 int, "valid" or "same", default 0
+        Implicit padding on both sides, filled with zeros (see ``count_include_pad``), at most half
+        the kernel; ``"valid"`` and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    count_include_pad : bool, default True
+        With integer padding, divide by the window's taps inside the padded input (True) or by
+        its real elements only (False). ``"same"``/``"valid"`` always divide by the real
+        elements, as TensorFlow.
+    divisor_override : int, optional
+        Divide every window's sum by this nonzero int instead.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCW"``/``"NWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, L_out) or (C, L_out)
+        Each window's sum divided by its divisor, in x's dtype (integers sum in int64 and
+        divide with truncation toward zero; float16 sums in float32).
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> avg_pool1d(x, 2)
+    array([[[2. , 3.5, 2. ]]])
+    >>> avg_pool1d(x, 3, stride=1, padding=1, count_include_pad=False)
+    array([[[2.        , 2.        , 3.33333333, 3.66666667, 3.        ,
+             2.        ]]])
+    """
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=1,
+                    data_format=data_format, method=method)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None,
+               *, data_format="channels_first", method="auto"):
+    """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The input, floating-point or integer; ``(N, H, W, C)`` or ``(H, W, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 2 ints
+        The window's size.
+    stride : int or tuple of 2 ints, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 2 ints, "valid" or "same", default 0
+        Implicit padding on both sides, filled with zeros (see ``count_include_pad``), at most half
+        the kernel; ``"valid"`` and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    count_include_pad : bool, default True
+        With integer padding, divide by the window's taps inside the padded input (True) or by
+        its real elements only (False). ``"same"``/``"valid"`` always divide by the real
+        elements, as TensorFlow.
+    divisor_override : int, optional
+        Divide every window's sum by this nonzero int instead.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCHW"``/``"NHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        Each window's sum divided by its divisor, in x's dtype (integers sum in int64 and
+        divide with truncation toward zero; float16 sums in float32).
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> avg_pool2d(x, 2)
+    array([[[[ 2.5,  4.5],
+             [10.5, 12.5]]]])
+    """
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=2,
+                    data_format=data_format, method=method)
+
+
+def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None,
+               *, data_format="channels_first", method="auto"):
+    """3-D average pooling, as ``torch.nn.functional.avg_pool3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The input, floating-point or integer; ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+        with ``data_format="channels_last"``.
+    kernel_size : int or tuple of 3 ints
+        The window's size.
+    stride : int or tuple of 3 ints, optional
+        The step between windows; default ``kernel_size``.
+    padding : int or tuple of 3 ints, "valid" or "same", default 0
+        Implicit padding on both sides, filled with zeros (see ``count_include_pad``), at most half
+        the kernel; ``"valid"`` and ``"same"`` as TensorFlow (SAME puts the extra element at the end).
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    count_include_pad : bool, default True
+        With integer padding, divide by the window's taps inside the padded input (True) or by
+        its real elements only (False). ``"same"``/``"valid"`` always divide by the real
+        elements, as TensorFlow.
+    divisor_override : int, optional
+        Divide every window's sum by this nonzero int instead.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCDHW"``/``"NDHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        Each window's sum divided by its divisor, in x's dtype (integers sum in int64 and
+        divide with truncation toward zero; float16 sums in float32).
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> avg_pool3d(x, 2)
+    array([[[[[3.5]]]]])
+    """
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=3,
+                    data_format=data_format, method=method)
+
+
+def lp_pool1d(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, data_format="channels_first", method="auto"):
+    """1-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool1d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        The input, floating-point; ``(N, L, C)`` or ``(L, C)``
+        with ``data_format="channels_last"``.
+    norm_type : float
+        The p of the Lp norm, nonzero; ``inf`` is max pooling of ``|x|``.
+    kernel_size : int or tuple of 1 int
+        The window's size.
+    stride : int or tuple of 1 int, optional
+        The step between windows; default ``kernel_size``.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCW"``/``"NWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, L_out) or (C, L_out)
+        ``(sum over the window of x**p) ** (1/p)``, computed as PyTorch does.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> lp_pool1d(x, 2, 2)
+    array([[[3.16227766, 5.38516481, 4.        ]]])
+    """
+    return lp_pool(x, norm_type, kernel_size, stride, ceil_mode, dims=1, data_format=data_format, method=method)
+
+
+def lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, data_format="channels_first", method="auto"):
+    """2-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool2d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The input, floating-point; ``(N, H, W, C)`` or ``(H, W, C)``
+        with ``data_format="channels_last"``.
+    norm_type : float
+        The p of the Lp norm, nonzero; ``inf`` is max pooling of ``|x|``.
+    kernel_size : int or tuple of 2 ints
+        The window's size.
+    stride : int or tuple of 2 ints, optional
+        The step between windows; default ``kernel_size``.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCHW"``/``"NHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
+        ``(sum over the window of x**p) ** (1/p)``, computed as PyTorch does.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> lp_pool2d(x, 2, 2)
+    array([[[[ 6.4807407 ,  9.89949494],
+             [21.40093456, 25.33771892]]]])
+    """
+    return lp_pool(x, norm_type, kernel_size, stride, ceil_mode, dims=2, data_format=data_format, method=method)
+
+
+def lp_pool3d(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, data_format="channels_first", method="auto"):
+    """3-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The input, floating-point; ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+        with ``data_format="channels_last"``.
+    norm_type : float
+        The p of the Lp norm, nonzero; ``inf`` is max pooling of ``|x|``.
+    kernel_size : int or tuple of 3 ints
+        The window's size.
+    stride : int or tuple of 3 ints, optional
+        The step between windows; default ``kernel_size``.
+    ceil_mode : bool, default False
+        Round the number of windows up instead of down (a last window must still start
+        inside the input or the left padding).
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCDHW"``/``"NDHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out)
+        ``(sum over the window of x**p) ** (1/p)``, computed as PyTorch does.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> lp_pool3d(x, 2, 2)
+    array([[[[[11.83215957]]]]])
+    """
+    return lp_pool(x, norm_type, kernel_size, stride, ceil_mode, dims=3, data_format=data_format, method=method)
+
+
+def adaptive_max_pool1d(x, output_size, return_indices=False, *, data_format="channels_first", method="auto"):
+    """1-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool1d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        The input, floating-point; ``(N, L, C)`` or ``(L, C)``
+        with ``data_format="channels_last"``.
+    output_size : int, None or tuple of 1 ints or None
+        The output's spatial size (None keeps that dimension). Window ``o`` of a dimension covers
+        ``[floor(o*L/O), ceil((o+1)*L/O))``: windows vary in size and may overlap.
+    return_indices : bool, default False
+        Also return each output's flat index in its ``(n, c)`` plane.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCW"``/``"NWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The largest element of each window, x's dtype and layout.
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> adaptive_max_pool1d(x, 1)
+    array([[[5.]]])
+    >>> adaptive_max_pool1d(x, 4)
+    array([[[3., 3., 5., 4.]]])
+    """
+    return adaptive_max_pool(x, output_size, return_indices, dims=1, data_format=data_format, method=method)
+
+
+def adaptive_max_pool2d(x, output_size, return_indices=False, *, data_format="channels_first", method="auto"):
+    """2-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool2d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The input, floating-point; ``(N, H, W, C)`` or ``(H, W, C)``
+        with ``data_format="channels_last"``.
+    output_size : int, None or tuple of 2 ints or None
+        The output's spatial size (None keeps that dimension). Window ``o`` of a dimension covers
+        ``[floor(o*L/O), ceil((o+1)*L/O))``: windows vary in size and may overlap.
+    return_indices : bool, default False
+        Also return each output's flat index in its ``(n, c)`` plane.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCHW"``/``"NHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The largest element of each window, x's dtype and layout.
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_max_pool2d(x, 1)
+    array([[[[15.]]]])
+    """
+    return adaptive_max_pool(x, output_size, return_indices, dims=2, data_format=data_format, method=method)
+
+
+def adaptive_max_pool3d(x, output_size, return_indices=False, *, data_format="channels_first", method="auto"):
+    """3-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The input, floating-point; ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+        with ``data_format="channels_last"``.
+    output_size : int, None or tuple of 3 ints or None
+        The output's spatial size (None keeps that dimension). Window ``o`` of a dimension covers
+        ``[floor(o*L/O), ceil((o+1)*L/O))``: windows vary in size and may overlap.
+    return_indices : bool, default False
+        Also return each output's flat index in its ``(n, c)`` plane.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCDHW"``/``"NDHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The largest element of each window, x's dtype and layout.
+    indices : ndarray of int64, shape of y
+        Only with ``return_indices=True``.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> adaptive_max_pool3d(x, 1)
+    array([[[[[7.]]]]])
+    """
+    return adaptive_max_pool(x, output_size, return_indices, dims=3, data_format=data_format, method=method)
+
+
+def adaptive_avg_pool1d(x, output_size, *, data_format="channels_first", method="auto"):
+    """1-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool1d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        The input, floating-point; ``(N, L, C)`` or ``(L, C)``
+        with ``data_format="channels_last"``.
+    output_size : int, None or tuple of 1 ints or None
+        The output's spatial size (None keeps that dimension). Window ``o`` of a dimension covers
+        ``[floor(o*L/O), ceil((o+1)*L/O))``: windows vary in size and may overlap.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCW"``/``"NWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The mean of each window, x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> adaptive_avg_pool1d(x, 1)
+    array([[[2.5]]])
+    >>> adaptive_avg_pool1d(x, 4)
+    array([[[2. , 2.5, 4.5, 2. ]]])
+    """
+    return adaptive_avg_pool(x, output_size, dims=1, data_format=data_format, method=method)
+
+
+def adaptive_avg_pool2d(x, output_size, *, data_format="channels_first", method="auto"):
+    """2-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        The input, floating-point; ``(N, H, W, C)`` or ``(H, W, C)``
+        with ``data_format="channels_last"``.
+    output_size : int, None or tuple of 2 ints or None
+        The output's spatial size (None keeps that dimension). Window ``o`` of a dimension covers
+        ``[floor(o*L/O), ceil((o+1)*L/O))``: windows vary in size and may overlap.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCHW"``/``"NHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The mean of each window, x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_avg_pool2d(x, 1)
+    array([[[[7.5]]]])
+    """
+    return adaptive_avg_pool(x, output_size, dims=2, data_format=data_format, method=method)
+
+
+def adaptive_avg_pool3d(x, output_size, *, data_format="channels_first", method="auto"):
+    """3-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        The input, floating-point; ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+        with ``data_format="channels_last"``.
+    output_size : int, None or tuple of 3 ints or None
+        The output's spatial size (None keeps that dimension). Window ``o`` of a dimension covers
+        ``[floor(o*L/O), ceil((o+1)*L/O))``: windows vary in size and may overlap.
+    data_format : str, default "channels_first"
+        ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
+        ``"NCDHW"``/``"NDHWC"`` are accepted too.
+    method : str, default "auto"
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
+        (:data:`poolkit.plan.METHODS`); all give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size) or (C, *output_size)
+        The mean of each window, x's dtype and layout.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> adaptive_avg_pool3d(x, 1)
+    array([[[[[3.5]]]]])
+    """
+    return adaptive_avg_pool(x, output_size, dims=3, data_format=data_format, method=method)
+
+
+def max_unpool1d(x, indices, kernel_size, stride=None, padding=0, output_size=None, *, data_format="channels_first"):
+    """1-D max unpooling, a partial inverse of :func:`max_pool1d`, as ``torch.nn.functional.max_unpool1d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L) or (C, L)
+        Pooled values (channels-last with ``data_format``).
+    indices : ndarray of ints, shape of x
+        Their flat indices in each output plane, as ``max_pool1d(..., return_indices=True)`` returns.
+    kernel_size, stride, padding : int or tuple of 1 int
+        The forward pooling's; ``stride`` defaults to ``kernel_size``.
+    output_size : tuple of 1 or 3 ints, optional
+        The output's size, strictly within ``stride`` of the default ``(L - 1)*s - 2p + k``.
+    data_format : str, default "channels_first"
+        As :func:`max_pool1d`.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size)
+        Zeros, with each value of x written at its index.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y, i = max_pool1d(x, 2, return_indices=True)
+    >>> max_unpool1d(y, i, 2)
+    array([[[0., 3., 0., 5., 4., 0.]]])
+    """
+    return max_unpool(x, indices, kernel_size, stride, padding, output_size, dims=1, data_format=data_format)
+
+
+def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=None, *, data_format="channels_first"):
+    """2-D max unpooling, a partial inverse of :func:`max_pool2d`, as ``torch.nn.functional.max_unpool2d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W) or (C, H, W)
+        Pooled values (channels-last with ``data_format``).
+    indices : ndarray of ints, shape of x
+        Their flat indices in each output plane, as ``max_pool2d(..., return_indices=True)`` returns.
+    kernel_size, stride, padding : int or tuple of 2 ints
+        The forward pooling's; ``stride`` defaults to ``kernel_size``.
+    output_size : tuple of 2 or 4 ints, optional
+        The output's size, strictly within ``stride`` of the default ``(L - 1)*s - 2p + k``.
+    data_format : str, default "channels_first"
+        As :func:`max_pool2d`.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size)
+        Zeros, with each value of x written at its index.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y, i = max_pool2d(x, 2, return_indices=True)
+    >>> max_unpool2d(y, i, 2)
+    array([[[[ 0.,  0.,  0.,  0.],
+             [ 0.,  5.,  0.,  7.],
+             [ 0.,  0.,  0.,  0.],
+             [ 0., 13.,  0., 15.]]]])
+    """
+    return max_unpool(x, indices, kernel_size, stride, padding, output_size, dims=2, data_format=data_format)
+
+
+def max_unpool3d(x, indices, kernel_size, stride=None, padding=0, output_size=None, *, data_format="channels_first"):
+    """3-D max unpooling, a partial inverse of :func:`max_pool3d`, as ``torch.nn.functional.max_unpool3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, D, H, W) or (C, D, H, W)
+        Pooled values (channels-last with ``data_format``).
+    indices : ndarray of ints, shape of x
+        Their flat indices in each output plane, as ``max_pool3d(..., return_indices=True)`` returns.
+    kernel_size, stride, padding : int or tuple of 3 ints
+        The forward pooling's; ``stride`` defaults to ``kernel_size``.
+    output_size : tuple of 3 or 5 ints, optional
+        The output's size, strictly within ``stride`` of the default ``(L - 1)*s - 2p + k``.
+    data_format : str, default "channels_first"
+        As :func:`max_pool3d`.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, *output_size)
+        Zeros, with each value of x written at its index.
+
+    Examples
+    --------
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y, i = max_pool3d(x, 2, return_indices=True)
+    >>> max_unpool3d(y, i, 2)
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 7.]]]]])
+    """
+    return max_unpool(x, indices, kernel_size, stride, padding, output_size, dims=3, data_format=data_format)
+
 
 __all__ += [f"{name}{d}d" for name in ("max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool",
                                         "adaptive_avg_pool", "max_unpool") for d in (1, 2, 3)]

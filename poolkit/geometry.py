@@ -28,37 +28,38 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ["Axis", "build_axes", "flat_index", "valid_mask", "first_valid_index", "output_size", "same_padding", "explain", "to_tuple"]
+__all__ = ["Axis", "build_axes", "flat_index", "valid_mask", "first_valid_index", "output_size", "same_padding",
+           "explain", "to_tuple", "torch_formula", "show", "is_int"]
 
-IntOrTuple = Union[int, Sequence[int]]
+IntOrTuple = int | Sequence[int]
 
 
 # ---------------------------------------------------------------- argument checks
-def _is_int(v) -> bool:
+def is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
-def to_tuple(value, n: int, name: str, *, minimum: Optional[int] = None) -> Tuple[int, ...]:
+def to_tuple(value, n: int, name: str, *, minimum: int | None = None) -> tuple[int, ...]:
     """Turn ``value`` (an int or a sequence of ``n`` ints) into an ``n``-tuple of ints.
 
     Raises TypeError for non-integers and ValueError for a wrong length or a value
     below ``minimum``; the message names the parameter and the rule.
     """
-    if _is_int(value):
+    if is_int(value):
         values = (int(value),) * n
     elif isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 1):
         if len(value) != n:
             raise ValueError(
-                f"{name}={_show(value)} must be an int or a sequence of {n} ints "
+                f"{name}={show(value)} must be an int or a sequence of {n} ints "
                 f"(one per spatial dimension), got {len(value)} values")
-        bad = [v for v in value if not _is_int(v)]
+        bad = [v for v in value if not is_int(v)]
         if bad:
-            raise TypeError(f"{name}={_show(value)} must contain only ints, got {bad[0]!r}")
+            raise TypeError(f"{name}={show(value)} must contain only ints, got {bad[0]!r}")
         values = tuple(int(v) for v in value)
     else:
         raise TypeError(f"{name}={value!r} must be an int or a sequence of {n} ints")
@@ -66,11 +67,11 @@ def to_tuple(value, n: int, name: str, *, minimum: Optional[int] = None) -> Tupl
         for v in values:
             if v < minimum:
                 rule = "positive" if minimum == 1 else f"at least {minimum}"
-                raise ValueError(f"{name}={_show(value)} must be {rule}, got {v}")
+                raise ValueError(f"{name}={show(value)} must be {rule}, got {v}")
     return values
 
 
-def _show(value) -> str:
+def show(value) -> str:
     """Render a parameter value the way the user wrote it (tuples stay tuples)."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -103,9 +104,9 @@ class Axis:
     positions: np.ndarray
     valid: np.ndarray
     counted: np.ndarray
-    start: Optional[int] = None
-    stride: Optional[int] = None
-    dilation: Optional[int] = None
+    start: int | None = None
+    stride: int | None = None
+    dilation: int | None = None
 
     @property
     def out(self) -> int:
@@ -122,7 +123,7 @@ class Axis:
         return self.stride is not None
 
     @classmethod
-    def regular_windows(cls, size, kernel, stride, dilation, pad_before, pad_after, out) -> "Axis":
+    def regular_windows(cls, size, kernel, stride, dilation, pad_before, pad_after, out) -> Axis:
         o = np.arange(out)[:, None]
         j = np.arange(kernel)[None, :]
         pos = o * stride - pad_before + j * dilation
@@ -131,7 +132,7 @@ class Axis:
         return cls(size, pos, valid, counted, -pad_before, stride, dilation)
 
     @classmethod
-    def adaptive(cls, size: int, out: int) -> "Axis":
+    def adaptive(cls, size: int, out: int) -> Axis:
         """Adaptive windows: ``[floor(o*L/O), ceil((o+1)*L/O))``, overlapping when O does not divide L."""
         o = np.arange(out)
         starts = (o * size) // out
@@ -141,7 +142,7 @@ class Axis:
         valid = pos < ends[:, None]
         return cls(size, np.where(valid, pos, starts[:, None]), valid, valid)
 
-    def padding(self) -> Tuple[int, int]:
+    def padding(self) -> tuple[int, int]:
         """How far the taps reach outside the input: (before, after), both >= 0."""
         if self.out == 0:
             return 0, 0
@@ -196,14 +197,20 @@ def first_valid_index(axes: Sequence[Axis]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- output sizes
+def torch_formula(L, k, s, p, d, ceil_mode) -> int:
+    """PyTorch's output-size formula for one dimension, before ceil_mode's rule drops a last window
+    that would start in the right padding: ``floor((L + 2p - d(k-1) - 1 [+ s-1]) / s) + 1``."""
+    return (L + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+
+
 def _torch_out(L, k, s, p, d, ceil_mode) -> int:
-    o = (L + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    o = torch_formula(L, k, s, p, d, ceil_mode)
     if ceil_mode and (o - 1) * s >= L + p:
         o -= 1  # the last window must start inside the input or the left padding
     return o
 
 
-def _same_split(L, k, s, d) -> Tuple[int, int, int]:
+def _same_split(L, k, s, d) -> tuple[int, int, int]:
     out = -(-L // s)
     need = max(0, (out - 1) * s + (k - 1) * d + 1 - L)
     return out, need // 2, need - need // 2
@@ -219,7 +226,7 @@ def _parse_padding(padding, n):
 
 
 def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               *, n: Optional[int] = None) -> Tuple[Axis, ...]:
+               *, n: int | None = None) -> tuple[Axis, ...]:
     """Validate a pooling configuration and return one :class:`Axis` per spatial dimension.
 
     ``input_size`` is the spatial shape ``(L1, ..., Ln)``. ``padding`` is an int, an
@@ -236,7 +243,7 @@ def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil
         raise ValueError(f"ceil_mode=True is a PyTorch option and cannot be combined with padding={padding!r} "
                          "(TensorFlow's 'same' and 'valid' fix the output size themselves)")
     if pad == "same" and any(v != 1 for v in d):
-        raise ValueError(f"padding='same' with dilation={_show(dilation)} is not defined "
+        raise ValueError(f"padding='same' with dilation={show(dilation)} is not defined "
                          "(TensorFlow rejects it too); use integer padding or padding='valid'")
     axes = []
     for i, L in enumerate(input_size):
@@ -258,7 +265,7 @@ def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil
             p = pad[i]
             if p > ki // 2:
                 raise ValueError(
-                    f"padding={_show(padding)} must be at most half of kernel_size={_show(kernel_size)}"
+                    f"padding={show(padding)} must be at most half of kernel_size={show(kernel_size)}"
                     f" (got padding {p} > {ki}//2 = {ki // 2}{where}): a window of only padding has no "
                     "element to pool; pad the input explicitly (np.pad) if you need more")
             out = _torch_out(L, ki, si, p, di, ceil_mode)
@@ -272,8 +279,8 @@ def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil
         empty = np.flatnonzero(~axis.valid.any(axis=1))
         if empty.size:
             raise ValueError(
-                f"window {int(empty[0])}{where} contains no input element: with dilation={_show(dilation)}, "
-                f"padding={_show(padding)}" + (", ceil_mode=True" if ceil_mode else "")
+                f"window {int(empty[0])}{where} contains no input element: with dilation={show(dilation)}, "
+                f"padding={show(padding)}" + (", ceil_mode=True" if ceil_mode else "")
                 + " all its taps fall in the padding (PyTorch returns -inf and an out-of-range index here; "
                 "poolkit refuses)")
         axes.append(axis)
@@ -294,7 +301,7 @@ def output_size(input_size: IntOrTuple, kernel_size: IntOrTuple, stride=None, pa
     >>> output_size((5, 7), 3, stride=2, padding="same")
     (3, 4)
     """
-    scalar = _is_int(input_size)
+    scalar = is_int(input_size)
     sizes = (int(input_size),) if scalar else tuple(input_size)
     axes = build_axes(sizes, kernel_size, stride, padding, dilation, ceil_mode)
     outs = tuple(a.out for a in axes)
@@ -312,7 +319,7 @@ def same_padding(input_size: IntOrTuple, kernel_size: IntOrTuple, stride=None, d
     >>> same_padding((5, 6), 2)
     ((0, 1), (0, 0))
     """
-    scalar = _is_int(input_size)
+    scalar = is_int(input_size)
     sizes = (int(input_size),) if scalar else tuple(input_size)
     n = len(sizes)
     k = to_tuple(kernel_size, n, "kernel_size", minimum=1)
@@ -326,10 +333,11 @@ def explain(input_size: IntOrTuple, kernel_size: IntOrTuple, stride=None, paddin
             ceil_mode: bool = False) -> str:
     """Say in words what a pooling configuration produces, or why it is invalid.
 
-    >>> print(explain(5, 2, 2, padding=1, ceil_mode=True))
-    dimension 0: L=5, k=2, s=2, p=1, d=1, ceil_mode -> floor((5 + 2*1 - 1*(2-1) - 1 + (2-1)) / 2) + 1 = 4, but window 3 would start at 5 >= L = 5, inside the right padding, so it is dropped -> 3 outputs
+    >>> print(explain(5, 2, 2, padding=1, ceil_mode=True))  # doctest: +NORMALIZE_WHITESPACE
+    dimension 0: L=5, k=2, s=2, p=1, d=1, ceil_mode -> floor((5 + 2*1 - 1*(2-1) - 1 + (2-1)) / 2) + 1 = 4,
+    but window 3 would start at 5 >= L = 5, inside the right padding, so it is dropped -> 3 outputs
     """
-    scalar = _is_int(input_size)
+    scalar = is_int(input_size)
     sizes = (int(input_size),) if scalar else tuple(input_size)
     try:
         axes = build_axes(sizes, kernel_size, stride, padding, dilation, ceil_mode)
@@ -352,7 +360,7 @@ def explain(input_size: IntOrTuple, kernel_size: IntOrTuple, stride=None, paddin
             lines.append(f"{head}, d={di}, VALID -> floor(({L} - {di}*({ki}-1) - 1) / {si}) + 1 = {a.out} outputs")
             continue
         p = to_tuple(padding, n, "padding")[i]
-        raw = (L + 2 * p - di * (ki - 1) - 1 + (si - 1 if ceil_mode else 0)) // si + 1
+        raw = torch_formula(L, ki, si, p, di, ceil_mode)
         extra = f" + ({si}-1)" if ceil_mode else ""
         text = (f"{head}, p={p}, d={di}{', ceil_mode' if ceil_mode else ''} -> "
                 f"floor(({L} + 2*{p} - {di}*({ki}-1) - 1{extra}) / {si}) + 1 = {raw}")

@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
 
 import numpy as np
 
@@ -72,7 +71,7 @@ class GradcheckResult:
     name: str
     size: int = 0
     failures: int = 0
-    worst_index: Optional[Tuple[int, ...]] = None
+    worst_index: tuple[int, ...] | None = None
     worst_rel_error: float = 0.0
     analytic_at_worst: float = 0.0
     numeric_at_worst: float = 0.0
@@ -81,12 +80,12 @@ class GradcheckResult:
     rtol: float = 1e-3
     perturbed: float = 0.0
     ties_found: int = 0
-    tie_index: Optional[Tuple[int, ...]] = None
+    tie_index: tuple[int, ...] | None = None
     reason: str = ""
-    analytic: Optional[np.ndarray] = field(default=None, repr=False)
-    numeric: Optional[np.ndarray] = field(default=None, repr=False)
-    grad_output: Optional[np.ndarray] = field(default=None, repr=False)
-    x: Optional[np.ndarray] = field(default=None, repr=False)
+    analytic: np.ndarray | None = field(default=None, repr=False)
+    numeric: np.ndarray | None = field(default=None, repr=False)
+    grad_output: np.ndarray | None = field(default=None, repr=False)
+    x: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:

@@ -34,9 +34,20 @@ sees an expected answer, and all it can change is the answers its functions give
 is what is graded anyway. Each submission gets its own kernel, and
 :func:`poolkit.gradebook.grade_all` gives each its own worker process, so a submission
 that crashes, hangs or kills its kernel or its worker gets a result that says so and
-cannot touch another's. This protects the grades, not the
-machine: a notebook's code can do whatever its user may, so grade in a container or a
-throw-away account (see README, "For instructors").
+cannot touch another's. With a :class:`poolkit.sandbox.Sandbox` (what ``poolkit grade``
+uses wherever it can make one), the kernel also runs as a user of its own in namespaces
+of its own, with read-only views of poolkit and the Python environment, no network and
+memory and process limits: it cannot change poolkit, reach another kernel or submission,
+or outlive its grading (see :mod:`poolkit.sandbox`). Without one (``--unsafe``), a
+notebook's code can do whatever the grader's user may.
+
+**Faults and status.** A kernel that dies or stops answering while one exercise is
+checked costs that exercise: the notebook runs again in a fresh kernel for the rest
+(:data:`MAX_RESTARTS` times at most). Set-up cells (before the first exercise) get
+``setup_timeout``. ``status`` is ``ok`` only if nothing changed the score; otherwise it
+lists what did (:meth:`SubmissionResult.flag`). A function that reaches poolkit's answer
+key scores zero on its exercise (:func:`poolkit.keys.answer_key_uses`); with a
+:class:`poolkit.keys.Key`, the hidden cases are the key's.
 """
 
 from __future__ import annotations
@@ -48,22 +59,23 @@ import json
 import linecache
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import textwrap
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
 
 from . import remote
 from .checks import CheckResult, evaluate, get_exercise
 from .student import is_check_cell, solution_cells
 
 __all__ = ["grade_submission", "read_submission", "SubmissionResult", "ExerciseScore", "RemoteFunction",
-           "TIMEOUT", "NOTEBOOK_TIMEOUT"]
+           "TIMEOUT", "NOTEBOOK_TIMEOUT", "SETUP_TIMEOUT"]
 
 TIMEOUT = 60             # seconds for one cell, and for all the cases of one exercise
 NOTEBOOK_TIMEOUT = 600   # seconds for running all the cells of one notebook
@@ -71,7 +83,13 @@ MAX_NOTEBOOK_BYTES = 64 << 20
 RECOVERY = 10            # seconds an interrupted kernel gets to become responsive again
 IOPUB_GRACE = 2          # seconds for a cell's last outputs to arrive after its reply (they are dropped)
 KERNEL_STARTS = 3        # tries to start a kernel that dies before it answers (see _start_kernel)
+MAX_RESTARTS = 2         # fresh kernels for the exercises left after one kills or blocks its kernel
+SETUP_TIMEOUT = 300      # seconds for one set-up cell (before the first exercise: imports, data)
 MAX_NOTED_ERRORS = 5
+MAX_PRINTED_LINES = 100_000  # lines of a function's printed output the report counts (it shows five)
+WALL_FACTOR = 3            # an exercise's calls get `timeout` CPU seconds, and WALL_FACTOR times that in wall time
+PRINT_CREDIT = 10          # wall time spent printing is given back, up to this many times the limit
+MAX_REMEMBERED = 1000      # replies a RemoteFunction keeps, so that asking a case again costs no call
 TIMED_OUT = "CellTimeout"  # the error name nbclient gives an interrupted cell
 KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no log noise, no GUI
     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -92,21 +110,27 @@ class ExerciseScore:
     n_passed: int
     n_cases: int
     message: str
-    failure: Optional[str] = None
-    hint: Optional[str] = None
+    failure: str | None = None
+    hint: str | None = None
+    cases: list[list] = field(default_factory=list)  # [number, "visible" or "hidden", passed], for the audit
 
     @classmethod
-    def of(cls, result: CheckResult) -> "ExerciseScore":
+    def of(cls, result: CheckResult) -> ExerciseScore:
         score = result.n_passed / result.n_cases if result.n_cases else 0.0
         return cls(result.exercise, round(score, 4), result.passed, result.n_passed, result.n_cases,
                    result.message, result.failure, result.hint)
 
     @classmethod
-    def not_graded(cls, exercise_id: str, reason: str) -> "ExerciseScore":
+    def not_graded(cls, exercise_id: str, reason: str) -> ExerciseScore:
         """Zero, because the exercise could not be checked at all (``reason`` says why)."""
         ex = get_exercise(exercise_id)
         failure = f"Not graded: {reason}"
-        return cls(ex.id, 0.0, False, 0, len(ex.all_cases()), _wrap(f"\u274c {ex.id}: {failure}"), failure)
+        return cls(ex.id, 0.0, False, 0, n_cases(ex), _wrap(f"\u274c {ex.id}: {failure}"), failure)
+
+
+def n_cases(ex) -> int:
+    """How many cases an exercise's check runs (a prediction is one)."""
+    return len(ex.all_cases()) if hasattr(ex, "all_cases") else 1
 
 
 @dataclass
@@ -122,9 +146,10 @@ class SubmissionResult:
     path: str
     sha256: str = ""
     status: str = "ok"
-    notes: List[str] = field(default_factory=list)
-    exercises: List[ExerciseScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    exercises: list[ExerciseScore] = field(default_factory=list)
     seconds: float = 0.0
+    functions_digest: str = ""  # SHA-256 of the source of the functions that scored (see grade_submission)
 
     @property
     def total(self) -> float:
@@ -136,7 +161,7 @@ class SubmissionResult:
 
     @classmethod
     def failed(cls, student: str, path, exercise_ids: Sequence[str], status: str, why: str,
-               seconds: float = 0.0) -> "SubmissionResult":
+               seconds: float = 0.0) -> SubmissionResult:
         """A submission that could not be graded at all: zero on every exercise."""
         try:
             sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -148,6 +173,20 @@ class SubmissionResult:
     def to_dict(self) -> dict:
         return {**asdict(self), "total": self.total, "max": self.max_score}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> SubmissionResult:
+        """The result :meth:`to_dict` described."""
+        names = {f for f in cls.__dataclass_fields__}
+        scores = [ExerciseScore(**{k: v for k, v in e.items() if k in ExerciseScore.__dataclass_fields__})
+                  for e in data.get("exercises", [])]
+        return cls(**{**{k: v for k, v in data.items() if k in names}, "exercises": scores})
+
+    def flag(self, what: str) -> None:
+        """Add ``what`` to the status (``ok`` becomes ``what``; others are kept, comma-separated)."""
+        parts = [] if self.status == "ok" else self.status.split(", ")
+        if what not in parts:
+            self.status = ", ".join(parts + [what])
+
 
 def _wrap(text: str) -> str:
     return textwrap.fill(text, width=72, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
@@ -158,7 +197,11 @@ def read_submission(path: Path):
     """``(notebook JSON or None, problem or None, sha256)``: the submission as a dict whose
     cells are tidied (a hand-edited cell may lack fields; its source is what matters).
     Never raises for a bad file."""
-    data = path.read_bytes()
+    return parse_submission(path.read_bytes())
+
+
+def parse_submission(data: bytes):
+    """:func:`read_submission` of the file's bytes."""
     sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip():
         return None, "empty file", sha256
@@ -213,21 +256,40 @@ def _short(err, limit: int = 160) -> str:
 
 
 # ---------------------------------------------------------------- the kernel
-def kernel_manager_class():
+def kernel_manager_class(sandbox=None, conndir: str | None = None):
     """A kernel manager class that starts this Python's ipykernel, whatever kernels are registered
-    (the grader's, and ``tools/run_notebooks.py``'s)."""
+    (the grader's, and ``tools/run_notebooks.py``'s).
+
+    With a :class:`poolkit.sandbox.Sandbox`, the kernel starts inside it and talks over
+    ZeroMQ's ipc transport through socket files in ``conndir`` (see :mod:`poolkit.sandbox`),
+    where the connection file is written too, readable by the sandbox's user only.
+    """
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
     class CurrentPythonSpecs(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
-            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
-                                          **ipykernel.kernelspec.get_kernel_dict())
+            spec = ipykernel.kernelspec.get_kernel_dict()
+            if sandbox is not None:
+                spec = {**spec, "argv": sandbox.wrap(spec["argv"], conndir, KERNEL_ENV)}
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
 
     class CurrentPythonKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if sandbox is not None:
+                self.transport = "ipc"
+                self.ip = os.path.join(conndir, "kernel")
+                self.connection_file = os.path.join(conndir, "kernel.json")
+
         def _kernel_spec_manager_default(self):
             return CurrentPythonSpecs(data_dir=self.data_dir)
+
+        def write_connection_file(self, **kwargs):
+            super().write_connection_file(**kwargs)
+            if sandbox is not None:
+                os.chown(self.connection_file, sandbox.uid, sandbox.uid)
 
     return CurrentPythonKernelManager
 
@@ -254,7 +316,7 @@ class _Kernel:
 
     def __init__(self, client):
         self.client = client
-        self.gone: Optional[str] = None    # why it cannot be used any more
+        self.gone: str | None = None    # why it cannot be used any more
         self.status = "ok"                 # or "kernel died", "kernel unresponsive"
         self._request = _sync(self._async_request)
 
@@ -340,19 +402,31 @@ class RemoteFunction:
     :func:`~poolkit.checks.evaluate` calls it like the real one: it returns what the
     real one returned, raises what it raised (from the same file, line and function, so
     the report points at the learner's line), prints what it printed, and changes the
-    arguments it changed. All calls together get ``timeout`` seconds; once they are
-    spent, every further call raises TimeoutError at once.
+    arguments it changed. All calls together get ``timeout`` seconds of the function's own
+    CPU time, printing aside, as the kernel measures it (so a loaded machine, the transport
+    and printing do not change a score), and at most :data:`WALL_FACTOR` times that in
+    wall time, printing aside (a function that sleeps or starts threads); once either is spent, the call
+    running is stopped and every further call raises TimeoutError at once.
     """
 
     def __init__(self, kernel: _Kernel, name: str, timeout: float):
         self.kernel, self.name, self.timeout = kernel, name, timeout
-        self.deadline = time.monotonic() + timeout
+        self.deadline = time.monotonic() + timeout * WALL_FACTOR
+        self.cpu = 0.0  # the function's CPU seconds so far, printing aside
+        self.credit = 0.0  # wall seconds spent printing, given back (up to PRINT_CREDIT times the limit)
+        self.replies: dict = {}  # encoded arguments -> the kernel's reply (each case runs once)
         self.timed_out = False
         self.__name__ = name
 
     def __call__(self, *args):
+        try:
+            payload = json.dumps([remote.encode(a) for a in args])
+        except (TypeError, ValueError):
+            payload = None
+        if payload in self.replies:  # asked again (is every case unwritten? the audit): the answer is known
+            return self._answer(args, self.replies[payload])
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or self.cpu >= self.timeout:
             raise TimeoutError(f"not run: the {self.timeout:g} s all the cases of this exercise may "
                                "take together were spent")
         try:
@@ -363,12 +437,31 @@ class RemoteFunction:
                                f"take together, and was stopped") from None
         except KernelGone as err:
             raise RuntimeError(f"the notebook's kernel cannot run your function: {err}") from None
+        if payload is not None and len(self.replies) < MAX_REMEMBERED:
+            self.replies[payload] = reply
+        try:
+            self.cpu += max(float(reply.get("cpu_seconds", 0.0)), 0.0)
+            printing = min(max(float(reply.get("print_seconds", 0.0)), 0.0), self.timeout * PRINT_CREDIT - self.credit)
+        except (TypeError, ValueError):
+            printing = 0.0
+        self.credit += printing  # the wall-time limit does not count printing either
+        self.deadline += printing
+        if self.cpu > self.timeout:
+            self.timed_out = True
+            self.replies.pop(payload, None)
+            raise TimeoutError(f"it ran past the {self.timeout:g} s all the cases of this exercise may "
+                               f"take together, and was stopped")
+        return self._answer(args, reply)
+
+    def _answer(self, args, reply):
+        """Return, raise, print and change ``args`` as the kernel's ``reply`` says."""
         for i, value in reply.get("changed", {}).items():
             _copy_into(args[int(i)], remote.decode(value))
         printed = reply.get("printed") or {}
         lines = printed.get("lines", [])
-        if lines:
-            print("\n".join(lines + ["."] * (int(printed.get("count", 0)) - len(lines))))
+        if lines:  # the report counts lines: make up the count, up to a cap
+            extra = min(max(int(printed.get("count", 0)) - len(lines), 0), MAX_PRINTED_LINES)
+            print("\n".join(lines + ["."] * extra))
         if "error" in reply:
             _raise_as_in_kernel(reply["error"])
         return remote.decode(reply["result"])
@@ -421,38 +514,63 @@ def _frame(filename: str, lineno: int, name: str, line: str, inner: Callable) ->
 
 
 # ---------------------------------------------------------------- one submission
-def grade_submission(path, exercise_ids: Sequence[str], *, student: Optional[str] = None,
+def grade_submission(path, exercise_ids: Sequence[str], *, student: str | None = None,
                      timeout: float = TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
-                     on_kernel: Optional[Callable[[int], None]] = None) -> SubmissionResult:
+                     on_kernel: Callable[[int], None] | None = None, sandbox=None,
+                     setup_timeout: float = SETUP_TIMEOUT, key=None) -> SubmissionResult:
     """Grade one submitted notebook on ``exercise_ids`` (see the module docstring).
 
-    Never modifies ``path``. ``on_kernel(pid)`` is told the kernel's process id when it
-    starts (:func:`grade_all` uses it to clean up after a worker that dies).
+    Never modifies ``path``, and reads it once: what is graded is that copy of its bytes.
+    ``on_kernel(pid)`` is told the kernel's process id when it starts (:func:`grade_all`
+    uses it to clean up after a worker that dies). With a :class:`poolkit.sandbox.Sandbox`,
+    the kernel runs in it; without, with the grader's rights. With a :class:`poolkit.keys.Key`,
+    the hidden cases are the key's.
     """
+    from .keys import installed
+
+    with installed(key):
+        return _grade_submission(path, exercise_ids, student, timeout, notebook_timeout, on_kernel, sandbox,
+                                 setup_timeout)
+
+
+def _grade_submission(path, exercise_ids, student, timeout, notebook_timeout, on_kernel, sandbox,
+                      setup_timeout) -> SubmissionResult:
     path = Path(path)
     start = time.monotonic()
     result = SubmissionResult(student or path.stem, str(path))
-    raw, problem, result.sha256 = read_submission(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return SubmissionResult.failed(result.student, path, exercise_ids, "unreadable", f"unreadable ({err})")
+    raw, problem, result.sha256 = parse_submission(data)
     if raw is not None:
         try:
             nb, notes = _notebook(raw)
             result.notes += notes
         except Exception as err:
             problem = f"not a notebook ({_short(err)})"
+    if any(note.startswith("The notebook still has solution cells") for note in result.notes):
+        result.flag("solutions left in")
+    if raw is not None and not problem:
+        _check_chapter(raw, exercise_ids, result)
     if problem:
         return SubmissionResult.failed(result.student, path, exercise_ids, problem.split(" (")[0], problem,
                                        time.monotonic() - start)
     workdir = Path(tempfile.mkdtemp(prefix="poolkit-grade-"))
     try:
-        (workdir / "submission.ipynb").write_bytes(path.read_bytes())  # the copy the kernel works next to
-        _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout, on_kernel)
+        (workdir / "submission.ipynb").write_bytes(data)  # the copy the kernel works next to (unsandboxed)
+        _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout, on_kernel, sandbox,
+                       setup_timeout)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = round(time.monotonic() - start, 2)
     return result
 
 
-def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout, on_kernel) -> None:
+def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout, on_kernel, sandbox=None,
+                   setup_timeout: float = 0.0) -> None:
+    setup_timeout = setup_timeout or timeout
+    all_ids = list(exercise_ids)
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -460,13 +578,26 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
         def output(self, outs, msg, display_id, cell_index):
             return None  # outputs are not kept: see the module docstring
 
-    errors: List[str] = []
-    timed_out: List[int] = []
+    errors: list[str] = []
+    timed_out: list[int] = []
+    out_of_memory: list[int] = []
+    denied: list[int] = []
+    too_many: list[int] = []
 
     def on_cell_executed(cell, cell_index, execute_reply):
+        nonlocal errors, timed_out, out_of_memory, denied, too_many
         content = (execute_reply or {}).get("content", {})
         if content.get("status") != "error":
             return
+        if "MemoryError" in str(content.get("ename")):
+            out_of_memory.append(cell_index)
+        if content.get("ename") == "PermissionError" or any(
+                what in str(content.get("evalue")) for what in ("Read-only file system", "Permission denied",
+                                                                 "Operation not permitted")):
+            denied.append(cell_index)
+        evalue = str(content.get("evalue"))
+        if content.get("ename") == "BlockingIOError" or "Resource temporarily unavailable" in evalue:
+            too_many.append(cell_index)
         if content.get("ename") == TIMED_OUT:
             timed_out.append(cell_index)
             errors.append(f"{_cell_name(nb, cell_index)} ran past its time limit and was interrupted")
@@ -477,42 +608,167 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
     quiet = logging.getLogger("poolkit.grading.kernel")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    deadline = time.monotonic() + notebook_timeout
-    client = Client(nb, kernel_manager_class=kernel_manager_class(), kernel_name="python3", log=quiet,
-                    allow_errors=True, interrupt_on_timeout=True, record_timing=False,
-                    error_on_timeout={"ename": TIMED_OUT, "evalue": "", "traceback": []},
-                    timeout_func=lambda cell: max(1.0, min(timeout, deadline - time.monotonic())),
-                    iopub_timeout=IOPUB_GRACE, shutdown_kernel="immediate", on_cell_executed=on_cell_executed,
-                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                    resources={"metadata": {"path": str(workdir)}})
-    _start_kernel(client, env={**os.environ, **KERNEL_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with client.setup_kernel():  # the kernel has started: this shuts it down at the end
-        if on_kernel is not None:
-            on_kernel(client.km.provisioner.pid)
-        kernel, out_of_time = _Kernel(client), ""
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip() or is_check_cell(cell):
-                continue
-            if time.monotonic() >= deadline:
-                out_of_time = (f"The notebook's {notebook_timeout:g} s ran out: cells from "
-                               f"{_cell_name(nb, index)} on were not run.")
+    setup = _setup_cells(nb)
+    scores: dict = {}
+    for exercise_id, found in _answer_key_uses(nb, exercise_ids).items():
+        name = get_exercise(exercise_id).name
+        scores[exercise_id] = ExerciseScore.not_graded(
+            exercise_id, f"{name} uses poolkit's answer key ({', '.join(found)}), directly or through what it "
+                         "calls: only your own code is graded.")
+        result.flag("answer key")
+    exercise_ids = [i for i in exercise_ids if i not in scores]
+    remaining = list(exercise_ids)
+    for run in range(1 + MAX_RESTARTS):
+        if run:  # a fresh kernel for the exercises left: the notebook runs again, its errors are known
+            errors, timed_out, out_of_memory, denied, too_many = [], [], [], [], []
+        deadline = time.monotonic() + notebook_timeout
+
+        def cell_timeout(cell, deadline=deadline):
+            limit = setup_timeout if id(cell) in setup else timeout
+            return max(1.0, min(limit, deadline - time.monotonic()))
+
+        conndir = workdir / f"conn{run}"
+        conndir.mkdir(mode=0o700)
+        if sandbox is not None:
+            os.chown(conndir, sandbox.uid, sandbox.uid)
+        client = Client(nb, kernel_manager_class=kernel_manager_class(sandbox, str(conndir)), kernel_name="python3",
+                        log=quiet, allow_errors=True, interrupt_on_timeout=True, record_timing=False,
+                        error_on_timeout={"ename": TIMED_OUT, "evalue": "", "traceback": []},
+                        timeout_func=cell_timeout, iopub_timeout=IOPUB_GRACE, shutdown_kernel="immediate",
+                        on_cell_executed=on_cell_executed, extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                        resources={"metadata": {"path": str(workdir)}})
+        _start_kernel(client, env={**os.environ, **KERNEL_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if sandbox is not None:  # its sockets are made: from now on, the kernel cannot write there
+            os.chown(conndir, 0, 0)
+            os.chmod(conndir, 0o755)
+        with client.setup_kernel():  # the kernel has started: this shuts it down at the end
+            if on_kernel is not None:
+                on_kernel(client.km.provisioner.pid)
+            kernel, out_of_time = _Kernel(client), ""
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or not cell.source.strip() or is_check_cell(cell):
+                    continue
+                if time.monotonic() >= deadline:
+                    out_of_time = (f"The notebook's {notebook_timeout:g} s ran out: cells from "
+                                   f"{_cell_name(nb, index)} on were not run.")
+                    break
+                try:
+                    client.execute_cell(cell, index)
+                except DeadKernelError:
+                    kernel.mark_gone(f"it died while running {_cell_name(nb, index)}", died=True)
+                    break
+                if timed_out and timed_out[-1] == index and not kernel.responsive():
+                    kernel.mark_gone(f"it did not stop when {_cell_name(nb, index)} was interrupted")
+                    break
+            if run == 0:
+                _note_run(result, nb, sandbox, errors, timed_out, out_of_memory, denied, too_many, out_of_time)
+            if kernel.gone:  # the notebook itself kills or blocks its kernel: no exercise can be graded
+                for exercise_id in remaining:
+                    scores[exercise_id] = _check(kernel, exercise_id, timeout, result.notes)
+                result.flag(kernel.status)
+                result.notes.append(f"The notebook's kernel could not be used any more: {kernel.gone}.")
                 break
-            try:
-                client.execute_cell(cell, index)
-            except DeadKernelError:
-                kernel.mark_gone(f"it died while running {_cell_name(nb, index)}", died=True)
-                break
-            if timed_out and timed_out[-1] == index and not kernel.responsive():
-                kernel.mark_gone(f"it did not stop when {_cell_name(nb, index)} was interrupted")
-                break
-        _note_errors(result, errors)
-        if out_of_time:
-            result.status = "time limit"
-            result.notes.append(out_of_time)
-        result.exercises = [_check(kernel, exercise_id, timeout, result.notes) for exercise_id in exercise_ids]
-        if kernel.gone:
-            result.status = kernel.status
-            result.notes.append(f"The notebook's kernel could not be used any more: {kernel.gone}.")
+            while remaining:
+                exercise_id = remaining.pop(0)
+                scores[exercise_id] = _check(kernel, exercise_id, timeout, result.notes)
+                if kernel.gone:
+                    result.flag(kernel.status)
+                    result.notes.append(
+                        f"The notebook's kernel could not be used any more: {kernel.gone}. {exercise_id} "
+                        "scores what it earned until then"
+                        + (f"; the notebook ran again in a fresh kernel for {', '.join(remaining)}." if remaining
+                           and run < MAX_RESTARTS else "."))
+                    break
+        if not remaining:
+            break
+    for exercise_id in remaining:  # only after MAX_RESTARTS faults
+        scores[exercise_id] = ExerciseScore.not_graded(exercise_id, "the notebook's kernel failed "
+                                                                    f"{MAX_RESTARTS + 1} times.")
+    result.exercises = [scores[i] for i in all_ids]
+    result.functions_digest = _functions_digest(nb, [s for s in result.exercises if s.score > 0])
+
+
+def _functions_digest(nb, scored) -> str:
+    """SHA-256 of the code (as parsed: comments and spacing aside) of the last definition of
+    each exercise's name that scored; "" if none did."""
+    if not scored:
+        return ""
+    last: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError):
+            continue
+        for stmt in tree.body:
+            names = [stmt.name] if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else \
+                [t.id for t in getattr(stmt, "targets", []) if isinstance(t, ast.Name)]
+            for name in names:
+                last[name] = ast.dump(stmt)
+    parts = [f"{s.exercise}:{last.get(get_exercise(s.exercise).name, '')}" for s in scored]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _answer_key_uses(nb, exercise_ids) -> dict:
+    """Exercise id -> what of poolkit's answer key its function reaches, for those that do."""
+    from .keys import answer_key_uses
+
+    sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_check_cell(c)]
+    names = {get_exercise(i).name: i for i in exercise_ids}
+    return {names[n]: found for n, found in answer_key_uses(sources, list(names)).items() if found}
+
+
+def _note_run(result, nb, sandbox, errors, timed_out, out_of_memory, denied, too_many, out_of_time) -> None:
+    """The notes and status flags of the notebook's first run."""
+    _note_errors(result, errors)
+    if timed_out:
+        result.flag("time limit")
+    if too_many and sandbox is not None:
+        result.flag("process limit")
+        result.notes.append(f"{_upper(_cell_name(nb, too_many[0]))} reached the process limit "
+                            f"({sandbox.processes} processes and threads).")
+    if denied and sandbox is not None:
+        result.flag("sandbox denied")
+        result.notes.append(f"{_upper(_cell_name(nb, denied[0]))} tried something the sandbox does not "
+                            "allow (writing outside its own folders, another process, the network, ...).")
+    if out_of_memory:
+        result.flag("memory limit")
+        result.notes.append(f"{_upper(_cell_name(nb, out_of_memory[0]))} ran out of memory"
+                            + (f" (the limit is {sandbox.memory >> 20} MiB)." if sandbox else "."))
+    if out_of_time:
+        result.flag("time limit")
+        result.notes.append(out_of_time)
+
+
+EXERCISE_HEADING = re.compile(r"(?im)^#{1,6}\s+exercises?\b|\{exercise(-start)?\}")
+
+
+def _setup_cells(nb) -> set:
+    """``id()`` of the code cells before the first exercise (imports, set-up): they get
+    ``setup_timeout``. None if no exercise is marked (every cell is then an exercise cell)."""
+    for index, cell in enumerate(nb.cells):
+        if (cell.cell_type == "markdown" and EXERCISE_HEADING.search(cell.source)) or \
+                (cell.cell_type == "code" and is_check_cell(cell)):
+            return {id(c) for c in nb.cells[:index] if c.cell_type == "code"}
+    return set()
+
+
+def _check_chapter(raw, exercise_ids, result) -> None:
+    """Flag a notebook whose check cells are all another chapter's than the graded one."""
+    from .checks import EXERCISES
+    from .student import check_ids
+
+    graded = {EXERCISES[i].chapter for i in exercise_ids if i in EXERCISES}
+    try:
+        own = {EXERCISES[i].chapter for i in check_ids(raw) if i in EXERCISES}
+    except Exception:  # a cell that does not parse: nothing to say
+        return
+    if own and not own & graded:
+        result.flag("wrong chapter")
+        result.notes.append(f"This notebook's check cells belong to chapter {', '.join(map(str, sorted(own)))}; "
+                            f"this batch grades chapter {', '.join(map(str, sorted(graded)))}: was the right "
+                            "notebook handed in?")
 
 
 def _start_kernel(client, **kwargs) -> None:
@@ -534,7 +790,7 @@ def _start_kernel(client, **kwargs) -> None:
                 raise
 
 
-def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: List[str]) -> ExerciseScore:
+def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: list[str]) -> ExerciseScore:
     """Grade the learner's function for one exercise, as it is in the kernel now."""
     ex = get_exercise(exercise_id)
     if kernel.gone:
@@ -544,16 +800,40 @@ def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: List[str]) 
     except (KernelGone, TimeoutError, ValueError) as err:
         return ExerciseScore.not_graded(ex.id, f"{ex.name} could not be looked up in the notebook ({_short(err)}).")
     if found.get("missing"):
+        asks = (f"asks for {ex.signature}" if hasattr(ex, "signature")
+                else f"asks you to assign your prediction to {ex.name}")
         return ExerciseScore.not_graded(ex.id, f"the notebook defines no {ex.name} once it has run. The exercise "
-                                  f"asks for {ex.signature}: keep that name.")
+                                               f"{asks}: keep that name.")
     if not found.get("function"):
-        return ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
+        score = ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
+        score.cases = [[1, "visible", score.passed]] if not hasattr(ex, "all_cases") else []
+        return score
     fn = RemoteFunction(kernel, ex.name, timeout)
     score = ExerciseScore.of(evaluate(ex.id, fn))
+    score.cases = _case_results(ex, fn)
     if fn.timed_out:
         notes.append(f"{ex.name} was stopped after {timeout:g} s (all cases of {ex.id} together): "
                      "look for a loop that never ends.")
     return score
+
+
+def _case_results(ex, fn) -> list:
+    """``[number, "visible" or "hidden", passed]`` for each case, judged again from the replies
+    ``fn`` remembers (no call to the kernel, except for a case it never answered)."""
+    import io
+    from contextlib import redirect_stdout
+
+    from .checks import _judge
+
+    out = []
+    for case in ex.all_cases():
+        try:
+            with redirect_stdout(io.StringIO()):
+                passed = _judge(ex, case, fn) is None
+        except Exception:
+            passed = False
+        out.append([case.number, "visible" if case.visible else "hidden", passed])
+    return out
 
 
 def _cell_name(nb, index: int) -> str:
@@ -562,7 +842,11 @@ def _cell_name(nb, index: int) -> str:
     return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
 
 
-def _note_errors(result: SubmissionResult, errors: List[str]) -> None:
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _note_errors(result: SubmissionResult, errors: list[str]) -> None:
     result.notes += [e[:1].upper() + e[1:] + "." for e in errors[:MAX_NOTED_ERRORS]]
     if len(errors) > MAX_NOTED_ERRORS:
         result.notes.append(f"... and {len(errors) - MAX_NOTED_ERRORS} more cells raised.")

@@ -7,7 +7,8 @@ vectorised, but the matrix holds every input element up to ``K`` times (9x for a
 3x3 window with stride 1), which is why ``method="auto"`` never uses it.
 
 :func:`col2im` is its adjoint: it adds every row back into the windows it came
-from, accumulating where windows overlap (the backward pass of a sum).
+from, accumulating where windows overlap (the backward pass of a sum, :func:`spread`).
+:func:`route`, the backward pass of max and min, adds each gradient at its index.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .geometry import build_axes, flat_index, valid_mask
-from .reduction import beats, fill_value, sum_dtype
+from .reduction import check_mode, fill_value, sum_dtype
 
 
 def _columns(x, axes, fill):
@@ -45,7 +46,7 @@ def im2col(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, 
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    x = np.asarray(x)
+    x = _batched(x, "x", "im2col")
     axes = build_axes(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     cols = _columns(x, axes, fill)
     return cols.reshape(-1, cols.shape[-1])
@@ -59,10 +60,28 @@ def col2im(cols, x_shape, kernel_size, stride=None, padding=0, dilation=1, ceil_
     add up; taps in the padding are dropped. ``col2im(im2col(x) * 0 + 1, ...)``
     counts how many windows read each element.
     """
+    x_shape = _batched(np.empty(x_shape if isinstance(x_shape, (tuple, list)) else (), dtype=bool),
+                       f"x_shape={x_shape!r}", "col2im", shape_only=True).shape
     axes = build_axes(x_shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    cols = np.asarray(cols)
     k = int(np.prod([a.taps for a in axes]))
-    return scatter_add(np.asarray(cols).reshape(tuple(x_shape[:2]) + tuple(a.out for a in axes) + (k,)),
-                       axes, x_shape)
+    rows = int(np.prod(x_shape[:2] + tuple(a.out for a in axes)))
+    if cols.shape != (rows, k):
+        raise ValueError(f"cols has shape {cols.shape}; for x_shape={tuple(x_shape)} and these windows col2im "
+                         f"expects ({rows}, {k}): one row per output, one column per tap, as im2col returns")
+    return scatter_add(cols.reshape(tuple(x_shape[:2]) + tuple(a.out for a in axes) + (k,)), axes, x_shape)
+
+
+def _batched(x, what, fname, shape_only=False):
+    """``x`` as an array of shape ``(N, C, *L)`` with 1 to 3 spatial dims, else a clear error."""
+    x = np.asarray(x)
+    if not 3 <= x.ndim <= 5:
+        shown = what if shape_only else f"{what} has shape {x.shape}"
+        raise ValueError(f"{shown}; {fname} expects (N, C, L), (N, C, H, W) or (N, C, D, H, W): "
+                         "add the batch and channel axes, e.g. x[None, None]")
+    if not shape_only and x.dtype.kind not in "fiu":
+        raise TypeError(f"{what} has dtype {x.dtype}; {fname} needs a floating-point or integer array")
+    return x
 
 
 def scatter_add(cols, axes, x_shape):
@@ -78,6 +97,7 @@ def scatter_add(cols, axes, x_shape):
 def extreme(x, axes, mode="max", return_indices=True):
     """Max (or min) of each window via the column matrix: ``(N, C, *L) -> (N, C, *O)`` values and
     flat indices, following :mod:`poolkit.reduction`'s rule exactly (first extreme tap, last NaN)."""
+    check_mode(mode)
     cols = _columns(x, axes, fill_value(x.dtype, mode))
     extreme_value = cols.max(axis=-1) if mode == "max" else cols.min(axis=-1)
     k = cols.shape[-1]
@@ -98,3 +118,21 @@ def extreme(x, axes, mode="max", return_indices=True):
 def window_sum(x, axes):
     """Sum of the in-bounds elements of each window: ``(N, C, *L) -> (N, C, *O)`` via the column matrix."""
     return _columns(x, axes, 0).sum(axis=-1, dtype=sum_dtype(x.dtype))
+
+
+def route(grad, indices, axes, x_shape):
+    """Backward of :func:`extreme`: ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]``, one
+    ``np.add.at`` over every plane (in output order, so bit-exact with PyTorch's sums).
+    ``grad``, ``indices``: ``(N, C, *O)``; returns ``dx`` of shape ``x_shape`` and grad's dtype."""
+    planes, plane, outputs = int(np.prod(x_shape[:2])), int(np.prod(x_shape[2:])), int(np.prod(grad.shape[2:]))
+    dx = np.zeros((planes, plane), dtype=grad.dtype)
+    np.add.at(dx, (np.arange(planes)[:, None], indices.reshape(planes, outputs).astype(np.int64, copy=False)),
+              grad.reshape(planes, outputs))
+    return dx.reshape(x_shape)
+
+
+def spread(grad, axes, x_shape):
+    """Backward of :func:`window_sum`: ``grad`` broadcast to a column matrix ``(N, C, *O, K)`` and
+    added back into the windows (:func:`scatter_add`, col2im's core); padding taps drop out."""
+    cols = np.broadcast_to(grad[..., None], grad.shape + (int(np.prod([a.taps for a in axes])),))
+    return scatter_add(cols, axes, x_shape)

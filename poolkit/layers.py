@@ -9,12 +9,14 @@ Each layer takes ``torch.nn``'s constructor arguments (plus ``data_format`` and
 
 The cache (``layer.cache``) holds the forward's input, and for max and min
 pooling where the elements the forward pass chose lie in ``x`` (flat positions,
-``return_indices="positions"``), so ``backward`` routes the gradient with one
+``functional.pool_positions``), so ``backward`` routes the gradient with one
 scatter-add and without recomputing anything. A layer has no parameters; it
 remembers only its last forward pass.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from . import backward as B
 from . import functional as F
@@ -53,20 +55,15 @@ class _Pool:
 
 
 class _ExtremePool(_Pool):
-    """Max pooling layer.
+    """Max pooling layer (``mode = "max"``; the min pooling layers set ``"min"``): the written-out
+    ``MaxPool1d``, ... below fix ``dims``.
 
-    Args: ``kernel_size``, ``stride`` (default: ``kernel_size``), ``padding`` (int, tuple,
-    ``"valid"`` or ``"same"``), ``dilation``, ``return_indices``, ``ceil_mode`` as
-    ``torch.nn.MaxPool2d``; ``data_format``, ``method`` as :func:`poolkit.max_pool2d`.
-
-    - forward(x): ``x`` ``(N, C, *L)`` or ``(C, *L)`` -> ``y`` ``(N, C, *O)`` (and the int64
-      indices too if ``return_indices``). Cache: ``(x, positions)``, the flat position in
-      ``x`` of each chosen element (see :func:`poolkit.max_pool2d`).
-    - backward(grad_output): ``(N, C, *O)`` -> ``dx`` shaped like ``x``: each gradient goes to
-      the element the forward pass chose (first on ties), accumulating where windows overlap.
+    Its forward pass caches ``(x, positions)``, the flat position in ``x`` of each chosen element
+    (:func:`poolkit.functional.pool_positions`), so the backward pass is one scatter-add of the
+    gradient into those positions (:func:`poolkit.backward.cached_positions_backward`).
     """
 
-    mode, _forward = "max", staticmethod(F.max_pool)
+    mode = "max"
     _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False, *,
@@ -81,7 +78,7 @@ class _ExtremePool(_Pool):
         return (self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def forward(self, x):
-        y, positions = self._forward(x, *self._args(), return_indices="positions", **self._options())
+        y, positions = F.pool_positions(x, *self._args(), mode=self.mode, **self._options())
         self.cache = (x, positions)
         if self.return_indices:
             return y, F.plane_indices(positions, x, dims=self.dims, data_format=self.data_format)
@@ -89,14 +86,13 @@ class _ExtremePool(_Pool):
 
     def backward(self, grad_output):
         x, positions = self._cached()     # the forward's own positions: scattered without a range check
-        return B._extreme_backward(self.mode, grad_output, x, *self._args(), positions=positions, check=False,
-                                   **self._options())
+        return B.cached_positions_backward(self.mode, grad_output, x, positions, *self._args(), **self._options())
 
 
 class _MinPool(_ExtremePool):
-    __doc__ = _ExtremePool.__doc__.replace("Max pooling layer.", "Min pooling layer: the max pooling layer with "
-                                           "the minimum (ties to the first minimal element).")
-    mode, _forward = "min", staticmethod(F.min_pool)
+    """Min pooling layer: the max pooling layer with the minimum (ties to the first minimal element)."""
+
+    mode = "min"
 
 
 class _AvgPool(_Pool):
@@ -114,7 +110,7 @@ class _AvgPool(_Pool):
 
     _shown = ("kernel_size", "stride", "padding")
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=None,
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None, *, data_format="channels_first", method="auto"):
         super().__init__(data_format, method)
         self.kernel_size = kernel_size
@@ -141,7 +137,8 @@ class _LPPool(_Pool):
     Args: ``norm_type`` (p), ``kernel_size``, ``stride`` (None: ``kernel_size``), ``ceil_mode``
     as ``torch.nn.LPPool2d``; ``data_format``, ``method``.
 
-    - forward(x): floating-point ``(N, C, *L)`` -> ``(N, C, *O)``. Cache: ``x``.
+    - forward(x): floating-point ``(N, C, *L)`` -> ``(N, C, *O)``. Cache: a copy of ``x`` (the
+      gradient depends on its values, so changing ``x`` in place afterwards must not change it).
     - backward(grad_output): ``(N, C, *O)`` -> ``dx`` (see :func:`poolkit.lp_pool2d_backward`;
       it recomputes the window sums from the cached ``x``).
     """
@@ -158,7 +155,7 @@ class _LPPool(_Pool):
 
     def forward(self, x):
         y = F.lp_pool(x, *self._args(), **self._options())
-        self.cache = x
+        self.cache = np.array(x, copy=True)
         return y
 
     def backward(self, grad_output):
@@ -217,18 +214,699 @@ class _AdaptiveAvgPool(_Pool):
         return B.adaptive_avg_pool_backward(grad_output, self._cached(), self.output_size, **self._options())
 
 
-def _with_dims(base, name):
-    """``_ExtremePool`` -> ``MaxPool1d, MaxPool2d, MaxPool3d``: subclasses with ``dims`` fixed."""
-    spatial = {1: "L", 2: "H, W", 3: "D, H, W"}
-    return tuple(type(f"{name}{d}d", (base,), {
-        "dims": d, "__module__": __name__, "__qualname__": f"{name}{d}d",
-        "__doc__": f"{d}-D {base.__doc__[0].lower()}{base.__doc__[1:]}\n    Spatial dims: ({spatial[d]}).\n"})
-        for d in (1, 2, 3))
+# ---------------------------------------------------------------- the layers, 1-D to 3-D
+class MaxPool1d(_ExtremePool):
+    """1-D max pooling layer, as ``torch.nn.MaxPool1d``.
+
+    :func:`~poolkit.functional.max_pool1d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, dilation, return_indices, ceil_mode
+        As :func:`~poolkit.functional.max_pool1d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.max_pool1d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, positions) or None
+        The last forward's input and the flat positions in ``x`` of the elements it picked.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, L)`` or ``(C, L)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = MaxPool1d(2)
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y = pool(x)
+    >>> y
+    array([[[3., 5., 4.]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[0., 1., 0., 1., 1., 0.]]])
+    """
+
+    dims = 1
 
 
-MaxPool1d, MaxPool2d, MaxPool3d = _with_dims(_ExtremePool, "MaxPool")
-MinPool1d, MinPool2d, MinPool3d = _with_dims(_MinPool, "MinPool")
-AvgPool1d, AvgPool2d, AvgPool3d = _with_dims(_AvgPool, "AvgPool")
-LPPool1d, LPPool2d, LPPool3d = _with_dims(_LPPool, "LPPool")
-AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = _with_dims(_AdaptiveMaxPool, "AdaptiveMaxPool")
-AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = _with_dims(_AdaptiveAvgPool, "AdaptiveAvgPool")
+class MaxPool2d(_ExtremePool):
+    """2-D max pooling layer, as ``torch.nn.MaxPool2d``.
+
+    :func:`~poolkit.functional.max_pool2d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, dilation, return_indices, ceil_mode
+        As :func:`~poolkit.functional.max_pool2d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.max_pool2d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, positions) or None
+        The last forward's input and the flat positions in ``x`` of the elements it picked.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, H, W)`` or ``(C, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = MaxPool2d(2)
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y = pool(x)
+    >>> y
+    array([[[[ 5.,  7.],
+             [13., 15.]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[0., 0., 0., 0.],
+             [0., 1., 0., 1.],
+             [0., 0., 0., 0.],
+             [0., 1., 0., 1.]]]])
+    """
+
+    dims = 2
+
+
+class MaxPool3d(_ExtremePool):
+    """3-D max pooling layer, as ``torch.nn.MaxPool3d``.
+
+    :func:`~poolkit.functional.max_pool3d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, dilation, return_indices, ceil_mode
+        As :func:`~poolkit.functional.max_pool3d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.max_pool3d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, positions) or None
+        The last forward's input and the flat positions in ``x`` of the elements it picked.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = MaxPool3d(2)
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y = pool(x)
+    >>> y
+    array([[[[[7.]]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 1.]]]]])
+    """
+
+    dims = 3
+
+
+class MinPool1d(_MinPool):
+    """1-D min pooling layer, as :class:`MaxPool1d` with the minimum.
+
+    :func:`~poolkit.functional.min_pool1d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, dilation, return_indices, ceil_mode
+        As :func:`~poolkit.functional.min_pool1d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.min_pool1d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, positions) or None
+        The last forward's input and the flat positions in ``x`` of the elements it picked.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, L)`` or ``(C, L)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = MinPool1d(2)
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y = pool(x)
+    >>> y
+    array([[[1., 2., 0.]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[1., 0., 1., 0., 0., 1.]]])
+    """
+
+    dims = 1
+
+
+class MinPool2d(_MinPool):
+    """2-D min pooling layer, as :class:`MaxPool2d` with the minimum.
+
+    :func:`~poolkit.functional.min_pool2d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, dilation, return_indices, ceil_mode
+        As :func:`~poolkit.functional.min_pool2d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.min_pool2d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, positions) or None
+        The last forward's input and the flat positions in ``x`` of the elements it picked.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, H, W)`` or ``(C, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = MinPool2d(2)
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y = pool(x)
+    >>> y
+    array([[[[ 0.,  2.],
+             [ 8., 10.]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[1., 0., 1., 0.],
+             [0., 0., 0., 0.],
+             [1., 0., 1., 0.],
+             [0., 0., 0., 0.]]]])
+    """
+
+    dims = 2
+
+
+class MinPool3d(_MinPool):
+    """3-D min pooling layer, as :class:`MaxPool3d` with the minimum.
+
+    :func:`~poolkit.functional.min_pool3d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, dilation, return_indices, ceil_mode
+        As :func:`~poolkit.functional.min_pool3d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.min_pool3d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, positions) or None
+        The last forward's input and the flat positions in ``x`` of the elements it picked.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = MinPool3d(2)
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y = pool(x)
+    >>> y
+    array([[[[[0.]]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[[1., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 0.]]]]])
+    """
+
+    dims = 3
+
+
+class AvgPool1d(_AvgPool):
+    """1-D average pooling layer, as ``torch.nn.AvgPool1d``.
+
+    :func:`~poolkit.functional.avg_pool1d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As :func:`~poolkit.functional.avg_pool1d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.avg_pool1d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        The last forward's input (only its shape and dtype matter: the average is linear).
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, L)`` or ``(C, L)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AvgPool1d(2)
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y = pool(x)
+    >>> y
+    array([[[2. , 3.5, 2. ]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[0.5, 0.5, 0.5, 0.5, 0.5, 0.5]]])
+    """
+
+    dims = 1
+
+
+class AvgPool2d(_AvgPool):
+    """2-D average pooling layer, as ``torch.nn.AvgPool2d``.
+
+    :func:`~poolkit.functional.avg_pool2d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As :func:`~poolkit.functional.avg_pool2d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.avg_pool2d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        The last forward's input (only its shape and dtype matter: the average is linear).
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, H, W)`` or ``(C, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AvgPool2d(2)
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y = pool(x)
+    >>> y
+    array([[[[ 2.5,  4.5],
+             [10.5, 12.5]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25],
+             [0.25, 0.25, 0.25, 0.25]]]])
+    """
+
+    dims = 2
+
+
+class AvgPool3d(_AvgPool):
+    """3-D average pooling layer, as ``torch.nn.AvgPool3d``.
+
+    :func:`~poolkit.functional.avg_pool3d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As :func:`~poolkit.functional.avg_pool3d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.avg_pool3d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        The last forward's input (only its shape and dtype matter: the average is linear).
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AvgPool3d(2)
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y = pool(x)
+    >>> y
+    array([[[[[3.5]]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[[0.125, 0.125],
+              [0.125, 0.125]],
+    <BLANKLINE>
+             [[0.125, 0.125],
+              [0.125, 0.125]]]]])
+    """
+
+    dims = 3
+
+
+class LPPool1d(_LPPool):
+    """1-D power-average (Lp) pooling layer, as ``torch.nn.LPPool1d``.
+
+    :func:`~poolkit.functional.lp_pool1d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    norm_type, kernel_size, stride, ceil_mode
+        As :func:`~poolkit.functional.lp_pool1d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.lp_pool1d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        A copy of the last forward's input (the gradient depends on its values).
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, L)`` or ``(C, L)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = LPPool1d(2, 2)
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y = pool(x)
+    >>> y
+    array([[[3.16227766, 5.38516481, 4.        ]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[0.31622777, 0.9486833 , 0.37139068, 0.92847669, 1.        ,
+             0.        ]]])
+    """
+
+    dims = 1
+
+
+class LPPool2d(_LPPool):
+    """2-D power-average (Lp) pooling layer, as ``torch.nn.LPPool2d``.
+
+    :func:`~poolkit.functional.lp_pool2d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    norm_type, kernel_size, stride, ceil_mode
+        As :func:`~poolkit.functional.lp_pool2d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.lp_pool2d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        A copy of the last forward's input (the gradient depends on its values).
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, H, W)`` or ``(C, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = LPPool2d(2, 2)
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y = pool(x)
+    >>> y
+    array([[[[ 6.4807407 ,  9.89949494],
+             [21.40093456, 25.33771892]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[0.        , 0.15430335, 0.20203051, 0.30304576],
+             [0.6172134 , 0.77151675, 0.60609153, 0.70710678],
+             [0.37381545, 0.42054238, 0.39466852, 0.43413537],
+             [0.56072318, 0.60745011, 0.55253593, 0.59200278]]]])
+    """
+
+    dims = 2
+
+
+class LPPool3d(_LPPool):
+    """3-D power-average (Lp) pooling layer, as ``torch.nn.LPPool3d``.
+
+    :func:`~poolkit.functional.lp_pool3d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    norm_type, kernel_size, stride, ceil_mode
+        As :func:`~poolkit.functional.lp_pool3d` (``stride`` defaults to ``kernel_size``).
+    data_format, method
+        As :func:`~poolkit.functional.lp_pool3d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        A copy of the last forward's input (the gradient depends on its values).
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = LPPool3d(2, 2)
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y = pool(x)
+    >>> y
+    array([[[[[11.83215957]]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[[0.        , 0.08451543],
+              [0.16903085, 0.25354628]],
+    <BLANKLINE>
+             [[0.3380617 , 0.42257713],
+              [0.50709255, 0.59160798]]]]])
+    """
+
+    dims = 3
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """1-D adaptive max pooling layer, as ``torch.nn.AdaptiveMaxPool1d``.
+
+    :func:`~poolkit.functional.adaptive_max_pool1d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    output_size, return_indices
+        As :func:`~poolkit.functional.adaptive_max_pool1d`.
+    data_format, method
+        As :func:`~poolkit.functional.adaptive_max_pool1d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, indices) or None
+        The last forward's input and indices.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, L)`` or ``(C, L)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AdaptiveMaxPool1d(1)
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y = pool(x)
+    >>> y
+    array([[[5.]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[0., 0., 0., 1., 0., 0.]]])
+    """
+
+    dims = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """2-D adaptive max pooling layer, as ``torch.nn.AdaptiveMaxPool2d``.
+
+    :func:`~poolkit.functional.adaptive_max_pool2d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    output_size, return_indices
+        As :func:`~poolkit.functional.adaptive_max_pool2d`.
+    data_format, method
+        As :func:`~poolkit.functional.adaptive_max_pool2d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, indices) or None
+        The last forward's input and indices.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, H, W)`` or ``(C, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AdaptiveMaxPool2d(1)
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y = pool(x)
+    >>> y
+    array([[[[15.]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[0., 0., 0., 0.],
+             [0., 0., 0., 0.],
+             [0., 0., 0., 0.],
+             [0., 0., 0., 1.]]]])
+    """
+
+    dims = 2
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """3-D adaptive max pooling layer, as ``torch.nn.AdaptiveMaxPool3d``.
+
+    :func:`~poolkit.functional.adaptive_max_pool3d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    output_size, return_indices
+        As :func:`~poolkit.functional.adaptive_max_pool3d`.
+    data_format, method
+        As :func:`~poolkit.functional.adaptive_max_pool3d` (keyword only).
+
+    Attributes
+    ----------
+    cache : (x, indices) or None
+        The last forward's input and indices.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AdaptiveMaxPool3d(1)
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y = pool(x)
+    >>> y
+    array([[[[[7.]]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[[0., 0.],
+              [0., 0.]],
+    <BLANKLINE>
+             [[0., 0.],
+              [0., 1.]]]]])
+    """
+
+    dims = 3
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPool):
+    """1-D adaptive average pooling layer, as ``torch.nn.AdaptiveAvgPool1d``.
+
+    :func:`~poolkit.functional.adaptive_avg_pool1d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    output_size
+        As :func:`~poolkit.functional.adaptive_avg_pool1d`.
+    data_format, method
+        As :func:`~poolkit.functional.adaptive_avg_pool1d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        The last forward's input.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, L)`` or ``(C, L)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AdaptiveAvgPool1d(1)
+    >>> x = np.array([[[1., 3., 2., 5., 4., 0.]]])
+    >>> y = pool(x)
+    >>> y
+    array([[[2.5]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[0.16666667, 0.16666667, 0.16666667, 0.16666667, 0.16666667,
+             0.16666667]]])
+    """
+
+    dims = 1
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPool):
+    """2-D adaptive average pooling layer, as ``torch.nn.AdaptiveAvgPool2d``.
+
+    :func:`~poolkit.functional.adaptive_avg_pool2d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    output_size
+        As :func:`~poolkit.functional.adaptive_avg_pool2d`.
+    data_format, method
+        As :func:`~poolkit.functional.adaptive_avg_pool2d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        The last forward's input.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, H, W)`` or ``(C, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AdaptiveAvgPool2d(1)
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> y = pool(x)
+    >>> y
+    array([[[[7.5]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625],
+             [0.0625, 0.0625, 0.0625, 0.0625]]]])
+    """
+
+    dims = 2
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPool):
+    """3-D adaptive average pooling layer, as ``torch.nn.AdaptiveAvgPool3d``.
+
+    :func:`~poolkit.functional.adaptive_avg_pool3d` with a ``backward`` pass.
+
+    Parameters
+    ----------
+    output_size
+        As :func:`~poolkit.functional.adaptive_avg_pool3d`.
+    data_format, method
+        As :func:`~poolkit.functional.adaptive_avg_pool3d` (keyword only).
+
+    Attributes
+    ----------
+    cache : ndarray or None
+        The last forward's input.
+
+    Notes
+    -----
+    ``forward(x)``: ``x`` of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)`` -> the pooled output, cached
+    for ``backward(grad_output)``, which returns the gradient with x's shape.
+
+    Examples
+    --------
+    >>> pool = AdaptiveAvgPool3d(1)
+    >>> x = np.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> y = pool(x)
+    >>> y
+    array([[[[[3.5]]]]])
+    >>> pool.backward(np.ones_like(y))
+    array([[[[[0.125, 0.125],
+              [0.125, 0.125]],
+    <BLANKLINE>
+             [[0.125, 0.125],
+              [0.125, 0.125]]]]])
+    """
+
+    dims = 3
+

@@ -22,6 +22,13 @@ import numpy as np
 MODES = ("max", "min")
 
 
+def check_mode(mode):
+    """``mode`` must be one of :data:`MODES`; a ValueError naming it otherwise."""
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r} must be one of {MODES}")
+    return mode
+
+
 def fill_value(dtype, mode: str):
     """Starting value of a max (``-inf``/lowest int) or min (``+inf``/highest int) scan."""
     dtype = np.dtype(dtype)

@@ -18,9 +18,12 @@ stdout captured, stderr dropped.
 from __future__ import annotations
 
 import base64
+import builtins
 import contextlib
 import io
 import json
+import sys
+import time
 import traceback
 import warnings
 
@@ -107,13 +110,16 @@ class _Printed(io.TextIOBase):
 
     def __init__(self):
         self.text, self.n_newlines, self.last = "", 0, "\n"
+        self.seconds = 0.0  # spent in print() (CPU time of this thread): not counted against the time limit
+        self.wall = 0.0     # the same in wall time
 
     def writable(self):
         return True
 
     def write(self, s):
         s = str(s)
-        self.text += s[:CAPTURE_CHARS - len(self.text)]
+        if len(self.text) < CAPTURE_CHARS:
+            self.text += s[:CAPTURE_CHARS - len(self.text)]
         self.n_newlines += s.count("\n")
         self.last = s[-1:] or self.last
         return len(s)
@@ -156,7 +162,22 @@ def call(name: str, payload: str) -> str:
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
     printed = _Printed()
     reply = {}
+    real_print = builtins.print
+
+    def timed_print(*values, sep=" ", end="\n", file=None, flush=False):
+        start, wall = time.thread_time(), time.perf_counter()
+        try:
+            if file is None or file is printed:
+                printed.write((" " if sep is None else sep).join(map(str, values)) + ("\n" if end is None else end))
+            elif file is not sys.stderr:
+                real_print(*values, sep=sep, end=end, file=file, flush=flush)
+        finally:
+            printed.seconds += time.thread_time() - start
+            printed.wall += time.perf_counter() - wall
+
+    cpu = time.thread_time()
     try:
+        builtins.print = timed_print
         with warnings.catch_warnings(), np.errstate(all="ignore"), \
                 contextlib.redirect_stdout(printed), contextlib.redirect_stderr(_Void()):
             warnings.simplefilter("ignore")
@@ -164,7 +185,12 @@ def call(name: str, payload: str) -> str:
         reply["result"] = encode(result)
     except BaseException as err:  # the grader's interrupt (KeyboardInterrupt) included
         reply["error"] = _describe_error(err)
+    finally:
+        builtins.print = real_print
+        cpu = time.thread_time() - cpu
     reply["printed"] = printed.summary()
+    reply["cpu_seconds"] = max(cpu - printed.seconds, 0.0)  # the grader's clock: see poolkit.grading.RemoteFunction
+    reply["print_seconds"] = printed.wall
     reply["changed"] = {str(i): encode(a) for i, (a, b) in enumerate(zip(args, before))
                         if b is not None and not _same(a, b)}
     return json.dumps(reply)

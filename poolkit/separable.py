@@ -53,12 +53,13 @@ from __future__ import annotations
 import functools
 import math
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import windows
+from . import im2col, windows
 from .geometry import Axis, first_valid_index
-from .reduction import fill_value, sum_dtype
+from .reduction import check_mode, fill_value, sum_dtype
 
 CHUNK_BYTES = 1 << 20
 """Target size of one chunk of input (1 MiB): large enough to amortise numpy's per-call overhead,
@@ -66,18 +67,18 @@ small enough that the chunk's buffers stay in the last-level cache (on shapes A-
 :mod:`poolkit.bench`, 1 MiB was the fastest of 256 KiB to 4 MiB)."""
 
 
-def _channels_last(x):
+def stored_channels_last(x):
     """Is ``x`` (``(N, C, *L)``) stored channels-last, as a C-contiguous ``(N, *L, C)``?"""
     return x.ndim > 2 and np.moveaxis(x, 1, -1).flags.c_contiguous and not x.flags.c_contiguous
 
 
-def _memory_order(x):
+def memory_order(x):
     """``(N, C, *L)`` -> a C-contiguous ``(B, *L, T)`` array and whether it is channels-last.
 
     Channels-first data becomes ``(N*C, *L, 1)``; channels-last (``(N, *L, C)`` in
     memory) becomes ``(N, *L, C)``. Other strides are copied to channels-first.
     """
-    if _channels_last(x):
+    if stored_channels_last(x):
         return np.moveaxis(x, 1, -1), True
     x = np.ascontiguousarray(x)
     return x.reshape((x.shape[0] * x.shape[1],) + x.shape[2:] + (1,)), False
@@ -85,7 +86,7 @@ def _memory_order(x):
 
 def absolute(index, plane, start=0, out=None):
     """Positions in memory of per-plane flat indices: ``index`` is ``(b, *O, T)`` in memory
-    order (see :func:`_memory_order`), for planes ``start`` to ``start + b`` of ``plane``
+    order (see :func:`memory_order`), for planes ``start`` to ``start + b`` of ``plane``
     elements each; element ``(i, ..., t)`` becomes ``((start + i) * plane + index) * T + t``,
     its flat position in the ``(B, *L, T)`` memory. Written to ``out`` if given."""
     b, T = index.shape[0], index.shape[-1]
@@ -112,6 +113,20 @@ _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 """The unsigned integer dtype of each size in bytes."""
 
 
+def _every_sth(flat, s):
+    """``flat[::s]``, and the narrow unsigned dtype to write it as (None: write it as it is).
+
+    The trick: viewed as unsigned integers ``s`` times as wide, each wide element holds ``s``
+    neighbours, and a cast to the narrow unsigned integer keeps the first of them (the low
+    bytes, on a little-endian machine): one vectorised cast where ``flat[::s]`` is copied
+    element by element. Bit for bit, whatever the dtype (floats, NaN payloads included).
+    """
+    wide = _UNSIGNED.get(s * flat.itemsize)
+    if s > 1 and wide is not None and sys.byteorder == "little":
+        return flat.view(wide), _UNSIGNED[flat.itemsize]
+    return flat[::s], None
+
+
 def _copy(dst, src):
     """``np.copyto(dst, src)``, copying each contiguous run along the last spatial axis as one element.
 
@@ -130,7 +145,7 @@ def _copy(dst, src):
     np.copyto(dst.view(run), src.view(run))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _void(nbytes):
     """The dtype of ``nbytes`` raw bytes (made once: numpy builds it slowly)."""
     return np.dtype((np.void, nbytes))
@@ -219,12 +234,8 @@ class _Pass:
                 src = out[self.starts]
             else:
                 full = out.shape[:self.dim] + (self.width,) + out.shape[self.dim + 1:]
-                wide = _UNSIGNED.get(s * out.itemsize)
-                if s > 1 and wide is not None and sys.byteorder == "little":
-                    # s neighbours make one wide integer; the narrow cast keeps the first of them
-                    src, narrow = out.reshape(-1).view(wide).reshape(full), _UNSIGNED[out.itemsize]
-                else:
-                    src = out.reshape(-1)[::s].reshape(full)
+                src, narrow = _every_sth(out.reshape(-1), s)
+                src = src.reshape(full)
             self._views[key] = src[tuple(slice(0, n) for n in shape)], narrow
         return self._views[key]
 
@@ -269,7 +280,7 @@ def _plan(shape, per, axes, dtype, fill, upsample=None, direct=False, empty=Fals
     return passes
 
 
-def _row_blocks(axis, row_bytes, budget):
+def row_blocks(axis, row_bytes, budget):
     """Split the outputs of the outermost dimension into blocks whose input rows fill about a chunk.
 
     Yields ``(outputs, rows, sub_axis)``: a slice of output positions, the slice of input
@@ -293,13 +304,26 @@ def _row_blocks(axis, row_bytes, budget):
                Axis.regular_windows(r1 - r0, k, s, d, r0 - first, last + 1 - r1, o1 - o0))
 
 
+@dataclass(frozen=True)
+class Stream:
+    """One array pushed through the passes by :func:`_run`, beside the others.
+
+    ``array``: ``(B, *L, T)``, or None for a stream the first pass computes from scratch
+    (the tap codes of :class:`_TapCodes`); ``dtype`` and ``fill`` (the padding value) of its
+    buffers; ``keep=False``: its outputs are seen only by ``finish``, chunk by chunk, and
+    not returned (None in their place).
+    """
+
+    array: np.ndarray | None
+    dtype: np.dtype
+    fill: object
+    keep: bool = True
+
+
 def _run(streams, axes, step, upsample=None, redo=None, finish=None, divisor=None):
     """Push chunks of parallel ``(B, *L, T)`` streams through the passes, returning ``(B, *O, T)`` arrays.
 
-    ``streams`` is a list of ``(array, dtype, fill)``; an array of None is a stream the
-    first pass computes from scratch (the tap codes of :func:`_extreme_with_indices`),
-    and a fourth item ``False`` a stream whose outputs only ``finish`` sees, chunk by
-    chunk (None is returned for it).
+    ``streams``: a list of :class:`Stream`.
     ``step(pass, *pairs, careful=...)`` reduces one pass in place, given the pass and
     one ``(result, taps)`` pair per stream. Then, on each chunk's outputs while they are
     in cache, ``finish(where, *outputs)`` completes them in place (``where`` is the
@@ -312,17 +336,15 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None, divisor=Non
     A chunk is a few planes (``B`` entries) of about :data:`CHUNK_BYTES`; a plane larger
     than two chunks is cut into blocks of rows along its outermost dimension instead.
     """
-    first = streams[0][0]
+    first = streams[0].array
     B = first.shape[0]
     budget = CHUNK_BYTES                                      # of input (a stream of tap codes is narrower)
     row_bytes = math.prod(first.shape[2:]) * first.itemsize
     blocks = [(slice(0, axes[0].out), slice(0, first.shape[1]), axes[0])] if upsample else \
-        list(_row_blocks(axes[0], row_bytes, budget))
+        list(row_blocks(axes[0], row_bytes, budget))
     out_spatial = tuple(ax.out for ax in axes)
-    keep = [len(stream) < 4 or stream[3] for stream in streams]
-    streams = [stream[:3] for stream in streams]
-    outs = [np.empty((B,) + out_spatial + first.shape[-1:], dtype=dtype) if kept else None
-            for (_, dtype, _), kept in zip(streams, keep)]
+    outs = [np.empty((B,) + out_spatial + first.shape[-1:], dtype=st.dtype) if st.keep else None
+            for st in streams]
     key = stages = None                                       # one set of buffers, for the current geometry
 
     def chunk(stages, b, sources, done, careful, scale):
@@ -349,15 +371,16 @@ def _run(streams, axes, step, upsample=None, redo=None, finish=None, divisor=Non
         per = max(1, min(B, budget // max(1, math.prod(shape[1:]) * first.itemsize)))
         if key != (per, shape[1], axis.start, axis.out):
             key, stages = (per, shape[1], axis.start, axis.out), None
-            stages = list(zip(*(_plan(shape, per, sub_axes, dtype, fill, upsample,
-                                      direct=a is not None and a.dtype == dtype, empty=a is None)
-                                for a, dtype, fill in streams)))
-            scratch = [None if kept else np.empty((per, axis.out) + out_spatial[1:] + first.shape[-1:], dtype)
-                       for (_, dtype, _), kept in zip(streams, keep)]
+            stages = list(zip(*(_plan(shape, per, sub_axes, st.dtype, st.fill, upsample,
+                                      direct=st.array is not None and st.array.dtype == st.dtype,
+                                      empty=st.array is None)
+                                for st in streams)))
+            scratch = [None if st.keep else np.empty((per, axis.out) + out_spatial[1:] + first.shape[-1:], st.dtype)
+                       for st in streams]
         for b0 in range(0, B, per):
             b = min(per, B - b0)
             where = (slice(b0, b0 + b), outputs)
-            sources = [None if a is None else a[b0:b0 + b, rows] for a, _, _ in streams]
+            sources = [None if st.array is None else st.array[b0:b0 + b, rows] for st in streams]
             done = [out[where] if out is not None else extra[:b] for out, extra in zip(outs, scratch)]
             scale = divisor if divisor is None or np.ndim(divisor) == 0 else divisor[(slice(None), outputs)]
             for careful in (False, True):
@@ -399,13 +422,14 @@ def extreme(x, axes, mode="max", return_indices=True):
     the picked elements in ``x``'s memory (:func:`positions`), what a layer's backward pass
     scatters into; made while each chunk is in cache.
     """
+    check_mode(mode)
     if not all(a.regular for a in axes):
         values, indices = windows.extreme(x, axes, mode, bool(return_indices))
         if return_indices == "positions":
-            indices = positions(indices, math.prod(x.shape[2:]), _channels_last(x))
+            indices = positions(indices, math.prod(x.shape[2:]), stored_channels_last(x))
         return values, indices
     fill = fill_value(x.dtype, mode)
-    mem, last = _memory_order(x)
+    mem, last = memory_order(x)
     if not return_indices:
         op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, x.dtype)
 
@@ -415,7 +439,7 @@ def extreme(x, axes, mode="max", return_indices=True):
             if careful:                                 # NaN results: the last NaN tap's bits, as the scan
                 for v in taps:
                     np.copyto(res, v, where=np.isnan(v))
-        (values,) = _run([(mem, x.dtype, fill)], axes, step, redo=_has_nan)
+        (values,) = _run([Stream(mem, x.dtype, fill)], axes, step, redo=_has_nan)
         return _to_input_layout(values, x, last), None
 
     values, indices = _extreme_with_indices(mem, axes, mode, fill, return_indices == "positions")
@@ -427,102 +451,120 @@ def _extreme_with_indices(mem, axes, mode, fill, absolute_positions=False):
     ``absolute_positions``, positions in ``mem`` instead: :func:`absolute`).
 
     Alongside the values runs a small unsigned integer stream, the *code* of the
-    chosen tap: its flat offset from the window's first tap in the input plane,
-    ``sum_i j_i * d_i * (L_{i+1}*...*L_n)``. A pass along dim ``i`` scans its taps
-    in order, as the loop does: tap ``j`` wins where it *beats* the running result
-    (strictly: ties keep the earlier tap), and the code is blended to the winner's,
-    ``code = beats ? tap's code : code``, arithmetically, without branches. Tap ``j``'s
-    code is ``j * d_i * (L_{i+1}*...*L_n)`` plus the code it carries from the earlier
-    passes. The flat index is then the window's first tap plus the code: one addition.
+    chosen tap (:class:`_TapCodes`); each chunk's codes become flat indices while the
+    chunk is in cache (:meth:`_TapCodes.finish`).
     """
-    op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, mem.dtype)
-    beats = np.greater if mode == "max" else np.less
-    mult = np.cumprod([1] + [a.size for a in axes[:0:-1]])[::-1]      # flat stride of each spatial dim
-    weight = {i + 1: int(a.dilation * mult[i]) for i, a in enumerate(axes)}
-    code_dtype = np.min_scalar_type(sum((a.taps - 1) * weight[i + 1] for i, a in enumerate(axes)))
+    codes = _TapCodes(mem, axes, mode, fill, absolute_positions)
+    values, _ = _run([Stream(mem, mem.dtype, fill), Stream(None, codes.dtype, 0, keep=False)], axes, codes.step,
+                     redo=lambda values, codes: _has_nan(values), finish=codes.finish)
+    return values, codes.indices
 
-    def tap_code(p, code_taps, j, w, shape):
+
+class _TapCodes:
+    """Which tap each window picked, carried through the passes as a small unsigned *code*.
+
+    A tap's code is its flat offset from the window's first tap in the input plane,
+    ``sum_i j_i * d_i * (L_{i+1}*...*L_n)``. A pass along dim ``i`` scans its taps in
+    order, as the loop does: tap ``j`` wins where it *beats* the running result
+    (strictly: ties keep the earlier tap), and the code is blended to the winner's,
+    ``code = beats ? tap's code : code``, arithmetically, without branches
+    (:meth:`blend`). Tap ``j``'s code is ``j * d_i * (L_{i+1}*...*L_n)`` plus the code
+    it carries from the earlier passes (:meth:`tap_code`). The flat index is then the
+    window's first tap plus the code: one addition (:meth:`finish`).
+    """
+
+    def __init__(self, mem, axes, mode, fill, absolute_positions):
+        self.axes, self.fill, self.absolute_positions = axes, fill, absolute_positions
+        self.op = _keeping_earlier(np.maximum if mode == "max" else np.minimum, mem.dtype)
+        self.beats = np.greater if mode == "max" else np.less
+        self.mult = np.cumprod([1] + [a.size for a in axes[:0:-1]])[::-1]      # flat stride of each spatial dim
+        self.weight = {i + 1: int(a.dilation * self.mult[i]) for i, a in enumerate(axes)}
+        self.dtype = np.min_scalar_type(sum((a.taps - 1) * self.weight[i + 1] for i, a in enumerate(axes)))
+        self.indices = np.empty((mem.shape[0],) + tuple(a.out for a in axes) + mem.shape[-1:], dtype=np.int64)
+        self.inner = math.prod(a.out for a in axes[1:])
+        self.plane = math.prod(a.size for a in axes)
+        self._first_taps = {}
+
+    # ------------------------------------------------ one pass: values and codes side by side
+    def tap_code(self, p, code_taps, j, w, shape):
         """Tap ``j``'s code: ``j * w``, plus after the first pass the code it carries (in scratch)."""
         if code_taps is None:
-            return code_dtype.type(j * w)
-        return np.add(code_taps[j], code_dtype.type(j * w), out=p.scratch(code_dtype, shape))
+            return self.dtype.type(j * w)
+        return np.add(code_taps[j], self.dtype.type(j * w), out=p.scratch(self.dtype, shape))
 
-    def blend(p, code, mask, new):
-        """``code = mask ? new : code``, in wrapping unsigned arithmetic."""
+    def blend(self, p, code, mask, new):
+        """``code = mask ? new : code`` without a branch: ``code += (new - code) * mask``, in
+        wrapping unsigned arithmetic (the mask read as 0/1 bytes)."""
         if isinstance(new, np.ndarray):
             new -= code                                  # ``new`` is scratch: overwritten
         else:
-            new = np.subtract(new, code, out=p.scratch(code_dtype, code.shape))
+            new = np.subtract(new, code, out=p.scratch(self.dtype, code.shape))
         new *= mask.view(np.uint8)
         code += new
 
-    def step(p, values, codes, careful):
+    def step(self, p, values, codes, careful):
+        """Reduce one pass (``_run``'s step): the values as the scan does, each code to its winner's."""
         (res, taps), (code, code_taps) = values, codes
-        w = weight[p.dim]
+        w = self.weight[p.dim]
         mask = p.scratch(bool, res.shape)
-        # taps 0 and 1: code = (tap 1 beats tap 0) ? code 1 : code 0
-        if len(taps) == 1:
-            np.copyto(res, taps[0])
-            np.copyto(code, tap_code(p, code_taps, 0, w, code.shape))
-        else:
-            beats(taps[1], taps[0], out=mask)
-            op(taps[0], taps[1], out=res)
-            if code_taps is None:
-                np.multiply(mask.view(np.uint8), code_dtype.type(w), out=code)
-            else:
-                np.copyto(code, code_taps[0])
-                blend(p, code, mask, tap_code(p, code_taps, 1, w, code.shape))
+        self._first_two(p, res, taps, code, code_taps, w, mask)
         for j in range(2, len(taps)):
-            beats(taps[j], res, out=mask)
-            op(res, taps[j], out=res)
-            blend(p, code, mask, tap_code(p, code_taps, j, w, code.shape))
+            self.beats(taps[j], res, out=mask)
+            self.op(res, taps[j], out=res)
+            self.blend(p, code, mask, self.tap_code(p, code_taps, j, w, code.shape))
         if careful:                                  # NaN results: the last NaN tap (its bits too), as the scan
             for j in range(len(taps)):
                 np.isnan(taps[j], out=mask)
                 np.copyto(res, taps[j], where=mask)
-                blend(p, code, mask, tap_code(p, code_taps, j, w, code.shape))
+                self.blend(p, code, mask, self.tap_code(p, code_taps, j, w, code.shape))
 
-    # flat index = (where the window's first tap lies) + (the chosen tap's offset from it),
-    # added chunk by chunk; first_tap() holds it for one block of outer rows at a time.
-    indices = np.empty((mem.shape[0],) + tuple(a.out for a in axes) + mem.shape[-1:], dtype=np.int64)
-    cached = {}
+    def _first_two(self, p, res, taps, code, code_taps, w, mask):
+        """Taps 0 and 1: ``res = op(tap 0, tap 1)``, ``code = (tap 1 beats tap 0) ? code 1 : code 0``."""
+        if len(taps) == 1:
+            np.copyto(res, taps[0])
+            np.copyto(code, self.tap_code(p, code_taps, 0, w, code.shape))
+            return
+        self.beats(taps[1], taps[0], out=mask)
+        self.op(taps[0], taps[1], out=res)
+        if code_taps is None:
+            np.multiply(mask.view(np.uint8), self.dtype.type(w), out=code)
+        else:
+            np.copyto(code, code_taps[0])
+            self.blend(p, code, mask, self.tap_code(p, code_taps, 1, w, code.shape))
 
-    inner = math.prod(a.out for a in axes[1:])
-    plane = math.prod(a.size for a in axes)
-
-    def first_tap(o0, o1):
+    # ------------------------------------------------ each chunk: codes to indices
+    def first_tap(self, o0, o1):
         """Flat index of the first tap of the windows in outer output rows ``o0:o1``, as terms
         to add: one ``(1, o1 - o0, *O[1:], 1)`` table, or, for long rows, a ``(1, 1, *O[1:], 1)``
-        table for the inner dimensions and a ``(1, o1 - o0, 1, ..., 1)`` one for the rows."""
-        if (o0, o1) not in cached:
-            cached.clear()
+        table for the inner dimensions and a ``(1, o1 - o0, 1, ..., 1)`` one for the rows
+        (kept for one block of outer rows at a time)."""
+        if (o0, o1) not in self._first_taps:
+            self._first_taps.clear()
+            ndim = self.indices.ndim
             terms = []
-            for i, a in enumerate(axes):
+            for i, a in enumerate(self.axes):
                 o = np.arange(o0, o1) if i == 0 else np.arange(a.out)
-                shape = [1] * indices.ndim
+                shape = [1] * ndim
                 shape[i + 1] = len(o)
-                terms.append(((a.start + a.stride * o) * mult[i]).reshape(shape))
-            rows, rest = terms[0], sum(terms[1:], np.zeros((1,) * indices.ndim, dtype=np.int64))
-            cached[(o0, o1)] = [rest, rows] if inner >= 256 else [rows + rest]
-        return cached[(o0, o1)]
+                terms.append(((a.start + a.stride * o) * self.mult[i]).reshape(shape))
+            rows, rest = terms[0], sum(terms[1:], np.zeros((1,) * ndim, dtype=np.int64))
+            self._first_taps[(o0, o1)] = [rest, rows] if self.inner >= 256 else [rows + rest]
+        return self._first_taps[(o0, o1)]
 
-    def finish(where, values, codes):
-        done = indices[where]
-        terms = first_tap(where[1].start, where[1].stop)
+    def finish(self, where, values, codes):
+        """A chunk's flat indices (``_run``'s finish): its windows' first taps plus the codes."""
+        done = self.indices[where]
+        terms = self.first_tap(where[1].start, where[1].stop)
         np.add(codes, terms[0], out=done)
         for term in terms[1:]:
             done += term
         # Windows whose real taps all equal the fill: the first in-bounds tap, as the scan picks it.
-        lone = values == fill
+        lone = values == self.fill
         if lone.any():
-            first = first_valid_index(axes).reshape((1,) + indices.shape[1:-1] + (1,))[:, where[1]]
+            first = first_valid_index(self.axes).reshape((1,) + self.indices.shape[1:-1] + (1,))[:, where[1]]
             done[lone] = np.broadcast_to(first, values.shape)[lone]
-        if absolute_positions:
-            absolute(done, plane, where[0].start, out=done)
-
-    values, _ = _run([(mem, mem.dtype, fill), (None, code_dtype, 0, False)], axes, step,
-                     redo=lambda values, codes: _has_nan(values), finish=finish)
-    return values, indices
+        if self.absolute_positions:
+            absolute(done, self.plane, where[0].start, out=done)
 
 
 def _keeping_earlier(op, dtype):
@@ -560,14 +602,14 @@ def window_sum(x, axes, divisor=None):
         if divisor is not None:
             sums /= np.asarray(divisor, dtype=sums.dtype)
         return sums
-    mem, last = _memory_order(x)
+    mem, last = memory_order(x)
     if divisor is not None:
         d = np.asarray(divisor)
         if d.size and not any(d.strides):                # one number (a broadcast): divide by a scalar
             divisor = x.dtype.type(d.reshape(-1)[0])
         else:
             divisor = d.astype(x.dtype).reshape((1,) + d.shape + (1,))
-    (sums,) = _run([(mem, sum_dtype(x.dtype), 0)], axes, _add_taps, divisor=divisor)
+    (sums,) = _run([Stream(mem, sum_dtype(x.dtype), 0)], axes, _add_taps, divisor=divisor)
     return _to_input_layout(sums, x, last)
 
 
@@ -587,15 +629,81 @@ def transposed(axis):
     return Axis.regular_windows(size, k, 1, d, before, after, axis.size)
 
 
-def spread(grad, axes):
-    """Adjoint of :func:`window_sum`: ``(N, C, *O) -> (N, C, *L)`` for regular windows.
+def spread(grad, axes, x_shape=None):
+    """Adjoint of :func:`window_sum`: ``(N, C, *O) -> (N, C, *L)`` (``x_shape``).
 
     Element ``i`` of the result is the sum of ``grad`` over the windows that contain
     ``i`` (padding taps drop out), computed as a window sum of ``grad`` upsampled by
     the strides, over the :func:`transposed` windows: the same passes as the forward,
-    one dimension at a time. ``grad``'s dtype is kept.
+    one dimension at a time. ``grad``'s dtype is kept. Adaptive windows, which vary in
+    size, are scattered back as :func:`poolkit.im2col.spread` does.
     """
-    mem, last = _memory_order(grad)
-    (dx,) = _run([(mem, grad.dtype, 0)], [transposed(a) for a in axes], _add_taps,
+    if not all(a.regular for a in axes):
+        return im2col.spread(grad, axes, x_shape)
+    mem, last = memory_order(grad)
+    (dx,) = _run([Stream(mem, grad.dtype, 0)], [transposed(a) for a in axes], _add_taps,
                  upsample=[a.stride for a in axes])
     return _to_input_layout(dx, grad, last)
+
+
+# ---------------------------------------------------------------- max/min backward: a scatter-add
+def route(grad, indices, axes, x_shape):
+    """Adjoint of picking one element per window: ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]``.
+
+    ``grad`` and ``indices`` are ``(N, C, *O)``; returns ``dx`` of shape ``x_shape`` (``(N, C, *L)``)
+    and grad's dtype. The indices become positions in ``dx``'s memory (:func:`absolute`), a chunk
+    of planes at a time (made in cache), and :func:`add_at` adds in output order, as PyTorch's
+    kernel does, so the sums agree with it bit for bit.
+    """
+    plane, outputs = math.prod(x_shape[2:]), math.prod(grad.shape[2:])
+    # In grad's memory order (B, *O, T): channels-first is (N*C, *O, 1), channels-last (N, *O, C).
+    g, last = memory_order(grad)
+    B, T = g.shape[0], g.shape[-1]
+    g = g.reshape(B, outputs, T)
+    idx = (np.moveaxis(indices, 1, -1) if last else indices).reshape(g.shape)
+    dx = np.zeros(math.prod(x_shape), dtype=grad.dtype)
+    per = max(1, min(B, CHUNK_BYTES // max(1, 8 * outputs * T)))    # planes whose positions fill a chunk
+    pos = np.empty((per, outputs, T), dtype=np.int64)
+    for b0 in range(0, B, per):
+        b = min(per, B - b0)
+        absolute(idx[b0:b0 + b].astype(np.int64, copy=False), plane, b0, out=pos[:b])
+        add_at(dx, pos[:b].reshape(-1), g[b0:b0 + b].reshape(-1))
+    return in_layout(dx, x_shape, last)
+
+
+def scatter(grad, positions, x_shape, last=False, check=True):
+    """``dx`` with ``dx.flat[positions] += grad``: the scatter-add of a layer's backward pass.
+
+    ``grad`` and ``positions`` are ``(N, C, *O)``; positions are flat positions in ``dx``
+    (``(N, C, *L)``) laid out channels-last (``(N, *L, C)``, if ``last``) or channels-first,
+    as :func:`positions` makes them. The additions run in that order, so each element
+    receives its additions in output order. With ``check``, a position outside ``dx`` is a
+    ValueError (a layer skips the check: its positions are its forward pass's own).
+    """
+    def ordered(a):
+        return np.moveaxis(a, 1, -1).reshape(-1) if last else a.reshape(-1)
+    dx = np.zeros(math.prod(x_shape), dtype=grad.dtype)
+    add_at(dx, ordered(positions).astype(np.int64, copy=False), ordered(grad), check)
+    return in_layout(dx, x_shape, last)
+
+
+def add_at(dx, positions, grad, check=False):
+    """``dx[positions] += grad`` for flat arrays: ``np.add.at``, numpy's fast path for ``ufunc.at``
+    (one index array), a chunk at a time; with ``check``, each chunk's positions are first
+    checked to lie in ``dx`` (then added while in cache)."""
+    per = max(1, CHUNK_BYTES // 8)
+    for i in range(0, positions.size, per):
+        chunk = positions[i:i + per]
+        if check and chunk.view(np.uint64).max() >= dx.size:    # (a negative position reads as a huge one)
+            low = chunk.min()
+            raise ValueError(f"positions contains {low if low < 0 else chunk.max()}, outside [0, {dx.size}): "
+                             "positions must be those the forward pass returned with "
+                             "pool_positions for this x")
+        np.add.at(dx, chunk, grad[i:i + per])
+
+
+def in_layout(flat, x_shape, last):
+    """A flat array holding ``(N, C, *L)`` channels-last (``last``) or channels-first -> ``(N, C, *L)``."""
+    if last:
+        return np.moveaxis(flat.reshape((x_shape[0],) + tuple(x_shape[2:]) + (x_shape[1],)), -1, 1)
+    return flat.reshape(x_shape)

@@ -7,14 +7,18 @@ attribute holds the numbers the figure shows, so a notebook can assert on them
 The figures are plain ``Figure`` objects, not registered with ``pyplot``: a
 notebook displays one by ending a cell with it, nothing is shown or closed
 behind the caller's back, and drawing many figures leaks nothing. They are
-deterministic and sized for a book page (at most :data:`PAGE_WIDTH` inches wide).
+deterministic and sized for a book page (at most :data:`PAGE_WIDTH` inches wide), with
+text large enough to read on a phone: at least :data:`MIN_TEXT_PX` CSS pixels when the
+figure is shown at its natural size or shrunk into a 390 px phone's column. In a notebook
+they display as SVG with the text kept as text (sharp at any zoom, and small).
 
 matplotlib is imported here only; ``import poolkit`` does not need it.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
@@ -24,7 +28,7 @@ from matplotlib.patches import Circle, Rectangle
 
 from .geometry import build_axes, to_tuple
 
-__all__ = ["grids", "windows", "images", "label", "PAGE_WIDTH"]
+__all__ = ["grids", "windows", "images", "label", "svg", "PAGE_WIDTH", "MIN_TEXT_PX"]
 
 PAGE_WIDTH = 7.0
 """Widest figure, in inches (a book page's text column)."""
@@ -36,18 +40,62 @@ WINDOW_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf
                  "#bcbd22")
 """Outline colours of successive windows (cycled)."""
 
+MIN_TEXT_PX = 9.5
+"""Smallest text of a figure, in CSS pixels, on a phone and on a desktop."""
+
+PHONE_COLUMN_PX = 358
+"""Width of the text column of the website on a 390 px wide phone."""
+
 HIGHLIGHT = "#ff7f0e"
-PAD_FACE = "#fde3bd"
-PAD_TEXT = "#8a5a00"
+PAD_FACE = "#fdebd3"
+PAD_TEXT = "#4a2f00"
 OUTSIDE_FACE = "#ffffff"
 
 
 # ---------------------------------------------------------------- figures
-def _show_in_notebooks():
-    """Let IPython display a bare Figure as an image, as ``%matplotlib inline`` would.
+SVG_FONTS = ["DejaVu Sans", "Arial", "Helvetica"]
+"""The font list each SVG text names (matplotlib's default list is ten names long, written
+into every label; DejaVu Sans, the first, is the one matplotlib lays the text out with)."""
+
+
+def svg(fig: Figure) -> str:
+    """The figure as SVG text, its text kept as text, the same bytes on every run.
+
+    Kept light for the website: a short font list per label, and images drawn in shades of
+    gray (``cmap="gray"``) embedded as 8-bit grayscale PNG instead of RGBA."""
+    import io
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "poolkit", "font.sans-serif": SVG_FONTS}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return _GRAY_PNG_RE.sub(_as_gray_png, buf.getvalue())
+
+
+_GRAY_PNG_RE = re.compile(r"(data:image/png;base64,)([A-Za-z0-9+/=\s]+)")
+
+
+def _as_gray_png(match: re.Match) -> str:
+    """An embedded opaque RGBA PNG whose pixels are all gray, re-encoded as grayscale PNG."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(match.group(2)))))
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or (rgba[..., 3] != 255).any() \
+            or (rgba[..., 0] != rgba[..., 1]).any() or (rgba[..., 1] != rgba[..., 2]).any():
+        return match.group(0)
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[..., 0])).save(out, format="PNG", optimize=True)
+    return match.group(1) + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def show_in_notebooks():
+    """Let IPython display a bare Figure as SVG (text kept as text, sharp on any screen).
 
     The figures here are not pyplot's, so nothing registers a display for them unless
-    the notebook has set up matplotlib; a display already registered is left alone."""
+    the notebook has set up matplotlib; an SVG display already registered is left alone
+    (one for PNG, e.g. ``%matplotlib inline``'s, stays too: the website prefers the SVG)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -55,23 +103,53 @@ def _show_in_notebooks():
     shell = get_ipython()
     if shell is None or not hasattr(shell, "display_formatter"):
         return
-    formatters = shell.display_formatter.formatters
-    for mime in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):
-        if mime in formatters:
-            try:
-                formatters[mime].lookup_by_type(Figure)
-                return
-            except KeyError:
-                pass
-    from functools import partial
+    formatter = shell.display_formatter.formatters.get("image/svg+xml")
+    if formatter is None:
+        return
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, svg)
 
-    from IPython.core.pylabtools import print_figure
 
-    formatters["image/png"].for_type(Figure, partial(print_figure, fmt="png", base64=True))
+def _fontsize(width_in: float) -> float:
+    """Points of text that show at least MIN_TEXT_PX CSS px in a figure ``width_in`` wide
+    (an SVG shows at 96/72 px per point, shrunk to the column on a phone)."""
+    shown_px = min(width_in * 96, PHONE_COLUMN_PX)
+    return round(max(9.0, MIN_TEXT_PX * width_in * 72 / shown_px), 1)
+
+
+def _cell_for(labels, fontsize: float) -> float:
+    """Side of a grid cell, in inches, that holds the longest label at ``fontsize``."""
+    longest = max((len(t) for t in labels), default=1)
+    return max(CELL, (0.62 * fontsize * longest + 7) / 72)
+
+
+def _chars(text: str) -> int:
+    """Length of the longest line of a title."""
+    return max((len(line) for line in text.split("\n")), default=0)
+
+
+def _layout(labels, width_of) -> tuple:
+    """(cell, fontsize, width): the text size that reads on a phone for the figure's final
+    width, and cells that hold the labels at that size; ``width_of(cell, fontsize)`` is the figure's
+    natural width (``fontsize`` the labels' size; titles are one point larger). A figure wider than
+    the page is shrunk, and its text with it."""
+    fontsize = 9.0
+    for _ in range(4):
+        cell = _cell_for(labels, fontsize)
+        width = width_of(cell, fontsize)
+        fontsize = _fontsize(min(width, PAGE_WIDTH))
+    cell = _cell_for(labels, fontsize)
+    width = width_of(cell, fontsize)
+    if width > PAGE_WIDTH:  # the labels must still fit their shrunk cells
+        longest = max((len(t) for t in labels), default=1)
+        fontsize = round(min(fontsize, (cell * PAGE_WIDTH / width * 72 - 5) / (0.62 * longest)), 1)
+    return cell, fontsize, width
 
 
 def _new_figure(figsize) -> Figure:
-    _show_in_notebooks()
+    show_in_notebooks()
     return Figure(figsize=figsize, layout="constrained")
 
 
@@ -154,9 +232,9 @@ def _draw_values(ax, a, cmap, vmin, vmax, fontsize, highlight=None, span=(0.0, 1
 
 
 # ---------------------------------------------------------------- grids of values
-def grids(arrays: Sequence, titles: Optional[Sequence[str]] = None, *, ncols: Optional[int] = None,
-          highlight: Optional[Sequence] = None, cmap: str = "Blues", shared_scale: bool = False,
-          suptitle: Optional[str] = None) -> Figure:
+def grids(arrays: Sequence, titles: Sequence[str] | None = None, *, ncols: int | None = None,
+          highlight: Sequence | None = None, cmap: str = "Blues", shared_scale: bool = False,
+          suptitle: str | None = None) -> Figure:
     """Arrays drawn side by side as annotated grids of values (1-D arrays as one row).
 
     Parameters
@@ -190,35 +268,42 @@ def grids(arrays: Sequence, titles: Optional[Sequence[str]] = None, *, ncols: Op
     if len(highlight) != n:
         raise ValueError(f"highlight has {len(highlight)} entries for {n} arrays")
     masks = []
-    for a, a2, h in zip(arrays, grid2d, highlight):
+    for a, _grid, h in zip(arrays, grid2d, highlight):
         m = np.zeros(a.shape, dtype=bool) if h is None else np.asarray(h, dtype=bool)
         if m.shape != a.shape:
             raise ValueError(f"highlight mask has shape {m.shape} for an array of shape {a.shape}")
         masks.append(m)
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
-    # a column is as wide as its widest array, or its longest title
-    col_w = [max(max(grid2d[i].shape[1], 0.2 * len(titles[i])) for i in range(c, n, ncols)) for c in range(ncols)]
     row_h = [max(grid2d[i].shape[0] for i in range(r * ncols, min(n, (r + 1) * ncols))) for r in range(nrows)]
-    title_h = 0.35 if any(titles) else 0.1
-    width = CELL * sum(col_w) + 0.35 * ncols + 0.2
-    height = CELL * sum(row_h) + (title_h + 0.2) * nrows + (0.35 if suptitle else 0.0)
+
+    def col_widths(cell, fontsize):  # a column is as wide as its widest array, or its longest title
+        return [max(max(grid2d[i].shape[1], 0.6 * (fontsize + 1) * _chars(titles[i]) / 72 / cell)
+                    for i in range(c, n, ncols)) for c in range(ncols)]
+
+    def width_of(cell, fontsize):
+        return cell * sum(col_widths(cell, fontsize)) + 0.35 * ncols + 0.2
+
+    cell, fontsize, width = _layout([label(v) for a in grid2d for v in a.ravel()], width_of)
+    col_w = col_widths(cell, fontsize)
+    lines = max((t.count("\n") + 1 for t in titles if t), default=0)
+    title_h = (fontsize + 1) * 1.5 / 72 * lines if lines else 0.1
+    height = cell * sum(row_h) + (title_h + 0.2) * nrows + ((fontsize + 2) * 1.8 / 72 if suptitle else 0.0)
     fig = _new_figure(_fit(width, height))
     gs = fig.add_gridspec(nrows, ncols, width_ratios=col_w, height_ratios=row_h)
     vmin = vmax = None
     if shared_scale:
         finite = np.concatenate([a[np.isfinite(a)].ravel().astype(float) for a in grid2d])
         vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (None, None)
-    fontsize = 9 if width <= PAGE_WIDTH else max(5, 9 * PAGE_WIDTH / width)
     labels = []
     for i, (a, a2, t, m) in enumerate(zip(arrays, grid2d, titles, masks)):
         ax = fig.add_subplot(gs[i // ncols, i % ncols])
         lab = _draw_values(ax, a2, cmap, vmin, vmax, fontsize, _as_2d(m))
         labels.append(lab.reshape(a.shape))
         if t:
-            ax.set_title(t, fontsize=10)
+            ax.set_title(t, fontsize=fontsize + 1)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
+        fig.suptitle(suptitle, fontsize=fontsize + 2)
     fig.poolkit_data = {"arrays": arrays, "titles": titles, "labels": labels, "highlight": masks}
     return fig
 
@@ -239,8 +324,8 @@ def _pool(x2d, mode, kernel, stride, padding, dilation, ceil_mode):
 
 
 def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *, mode: str = "max",
-            show: Optional[Sequence] = None, show_output: bool = True, show_dropped: bool = False,
-            title: Optional[str] = None) -> Figure:
+            show: Sequence | None = None, show_output: bool = True, show_dropped: bool = False,
+            title: str | None = None) -> Figure:
     """Where each pooling window lands on the (padded) input, and what it selects.
 
     ``x`` is one plane, 2-D ``(H, W)`` or 1-D ``(L,)``; the pooling arguments are
@@ -367,20 +452,32 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
         else:
             in_title += f"\npadding {top} top, {bottom} bottom, {left} left, {right} right"
     out_title = f"{mode} output ({out_w if one_d else f'{out_h}×{out_w}'})"
-    ratios = [in_w, max(out_w, 0.2 * len(out_title))] if show_output else [in_w]
-    width = CELL * (in_w + (ratios[1] + 1 if show_output else 0)) + 0.4
-    height = CELL * max(in_h, out_h) + 0.75 + (0.3 if title else 0) + (0.2 if "\n" in in_title else 0)
+    pad_text = {"max": "−∞", "min": "∞", "avg": "0"}[mode]
+    texts = [label(v) for v in x2.ravel()] + [label(v) for v in np.ravel(y)] + [pad_text]
+
+    def ratios_for(cell, fontsize):
+        title_cells = 0.6 * (fontsize + 1) / 72 / cell
+        first = max(in_w, title_cells * _chars(in_title))
+        return [first, max(out_w, title_cells * _chars(out_title))] if show_output else [first]
+
+    def width_of(cell, fontsize):
+        r = ratios_for(cell, fontsize)
+        return cell * (r[0] + (r[1] + 1 if show_output else 0)) + 0.4
+
+    cell, fontsize, width = _layout(texts, width_of)
+    ratios = ratios_for(cell, fontsize)
+    title_lines = 1 + in_title.count("\n")
+    height = (cell * max(in_h, out_h) + 0.35 + (fontsize + 1) * 1.5 / 72 * title_lines
+              + ((fontsize + 2) * 1.8 / 72 if title else 0))
     fig = _new_figure(_fit(width, height))
     gs = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
     ax = fig.add_subplot(gs[0, 0])
-    fontsize = 9 if width <= PAGE_WIDTH else max(5, 9 * PAGE_WIDTH / width)
 
     cmap = matplotlib.colormaps["Greys"]
     finite = x2[np.isfinite(x2)] if x2.dtype.kind == "f" else x2
     vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if vmax == vmin:
         vmin, vmax = vmin - 1, vmax + 1
-    pad_text = {"max": "−∞", "min": "∞", "avg": "0"}[mode]
     for r in range(lo[0], hi[0] + 1):
         for c in range(lo[1], hi[1] + 1):
             inside = 0 <= r < x2.shape[0] and 0 <= c < x2.shape[1]
@@ -430,7 +527,7 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
     ax.set_ylim(hi[0] + 0.55, lo[0] - 0.55)
     ax.set_aspect("equal")
     _clean(ax)
-    ax.set_title(in_title, fontsize=10)
+    ax.set_title(in_title, fontsize=fontsize + 1)
 
     if show_output:
         ax_out = fig.add_subplot(gs[0, 1])
@@ -440,11 +537,11 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
             color = WINDOW_COLORS[n_w % len(WINDOW_COLORS)]
             orow, ocol = (0, rec["output"]) if one_d else rec["output"]
             ax_out.add_patch(Rectangle((ocol - 0.42, orow - 0.42), 0.84, 0.84, fill=False, ec=color, lw=2.0))
-        ax_out.set_title(out_title, fontsize=10)
+        ax_out.set_title(out_title, fontsize=fontsize + 1)
         if out_h < in_h:  # keep cells the same size as the input's, top-aligned
             ax_out.set_ylim(in_h - 0.45, -0.55)
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(title, fontsize=fontsize + 2)
 
     fig.poolkit_data = {
         "input": x.copy(), "output": (y[0] if one_d else y).copy(), "mode": mode,
@@ -457,8 +554,8 @@ def windows(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
 
 
 # ---------------------------------------------------------------- images
-def images(image, pooled: Mapping[str, np.ndarray], *, cmap: str = "gray", vmin: Optional[float] = None,
-           vmax: Optional[float] = None) -> Figure:
+def images(image, pooled: Mapping[str, np.ndarray], *, cmap: str = "gray", vmin: float | None = None,
+           vmax: float | None = None) -> Figure:
     """An image and its pooled versions side by side, each drawn at the same size so the
     loss of resolution shows; titles give each array's shape.
 
@@ -483,7 +580,10 @@ def images(image, pooled: Mapping[str, np.ndarray], *, cmap: str = "gray", vmin:
     n = len(arrays)
     h, w = arrays["input"].shape
     panel_w = min(2.6, (PAGE_WIDTH - 0.2) / n)
-    fig = _new_figure(_fit(panel_w * n + 0.2, panel_w * h / w + 0.45))
+    size = _fit(panel_w * n + 0.2, panel_w * h / w + 0.45)
+    fontsize = _fontsize(size[0]) + 1
+    size = (size[0], round(size[1] + (fontsize - 10) * 1.5 / 72, 2))
+    fig = _new_figure(size)
     titles = []
     for i, (name, a) in enumerate(arrays.items()):
         ax = fig.add_subplot(1, n, i + 1)
@@ -491,7 +591,7 @@ def images(image, pooled: Mapping[str, np.ndarray], *, cmap: str = "gray", vmin:
                   extent=(0, w, h, 0))  # every panel spans the input's extent
         _clean(ax)
         t = f"{name} ({a.shape[0]}×{a.shape[1]})"
-        ax.set_title(t, fontsize=10)
+        ax.set_title(t, fontsize=fontsize)
         titles.append(t)
     fig.poolkit_data = {"titles": titles, "arrays": dict(arrays),
                         "shapes": {name: a.shape for name, a in arrays.items()}}

@@ -9,6 +9,10 @@ the tap ``(j1, j2)`` of every window at once, itself a strided view.
 :func:`extreme` and :func:`window_sum` then loop over the ``K`` taps (9 for a
 3x3 window), each step one vectorised operation over the whole output. Adaptive
 pooling, whose windows vary in size, gathers each tap instead.
+
+The backward passes add into the same view of a zero buffer, one tap at a time:
+:func:`spread` adds the gradient at every tap, :func:`route` only where the tap
+was the window's pick.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import im2col
 from .geometry import first_valid_index, flat_index
-from .reduction import beats, fill_value, sum_dtype
+from .reduction import beats, check_mode, fill_value, sum_dtype
 
 
 def windows(x, axes, fill=0):
@@ -74,6 +79,7 @@ def extreme(x, axes, mode="max", return_indices=True):
     ``(N, C, *O)`` (indices None unless asked for), following
     :mod:`poolkit.reduction`'s rule exactly.
     """
+    check_mode(mode)
     better = beats(mode)
     fill = fill_value(x.dtype, mode)
     out_shape = x.shape[:2] + tuple(a.out for a in axes)
@@ -100,3 +106,43 @@ def window_sum(x, axes):
     for _, v in _tap_values(x, axes, 0):
         total += v
     return total
+
+
+def _buffer(grad, axes, x_shape):
+    """A zero ``(N, C, *padded L)`` buffer, its writeable window view, and the slice of it that is ``x``."""
+    pads = [a.padding() for a in axes]
+    buf = np.zeros(tuple(x_shape[:2]) + tuple(a.size + b + e for a, (b, e) in zip(axes, pads)), dtype=grad.dtype)
+    inner = (slice(None), slice(None)) + tuple(slice(b, b + a.size) for a, (b, _) in zip(axes, pads))
+    return buf, padded_windows(buf, axes, writeable=True), inner
+
+
+def spread(grad, axes, x_shape):
+    """Backward of :func:`window_sum`, one vectorised add per tap: its transpose (which reads one
+    tap of every window at a time). Adaptive windows, which vary in size, are scattered back as
+    :func:`poolkit.im2col.spread` does."""
+    if not all(a.regular for a in axes):
+        return im2col.spread(grad, axes, x_shape)
+    buf, win, inner = _buffer(grad, axes, x_shape)
+    for j in itertools.product(*(range(a.taps) for a in axes)):
+        win[(Ellipsis,) + j] += grad
+    return buf[inner]
+
+
+def route(grad, indices, axes, x_shape):
+    """Backward of :func:`extreme`, one vectorised add per tap: tap ``j`` of each window receives the
+    window's gradient where the window picked it (its index is the tap's flat index).
+
+    The taps run in reverse scan order: an element is tap ``j`` of window ``o`` with ``o`` larger
+    when ``j`` is smaller, so each element receives its additions in output order, as PyTorch's
+    kernel adds them, and the sums agree bit for bit. Adaptive windows, which vary in size,
+    scatter as :func:`poolkit.im2col.route` does.
+    """
+    if not all(a.regular for a in axes):
+        return im2col.route(grad, indices, axes, x_shape)
+    buf, win, inner = _buffer(grad, axes, x_shape)
+    flat = flat_index(axes)
+    picked = np.empty(grad.shape, dtype=bool)
+    for j in reversed(list(itertools.product(*(range(a.taps) for a in axes)))):
+        np.equal(indices, flat[(Ellipsis,) + j], out=picked)
+        win[(Ellipsis,) + j] += np.where(picked, grad, grad.dtype.type(0))
+    return buf[inner]

@@ -1,6 +1,7 @@
 """Shared test set-up.
 
-- TensorFlow's logging switches are set before anything can import TensorFlow.
+- TensorFlow's logging switches are set before anything can import TensorFlow: this is the
+  test suite's one place for them (subprocesses inherit them).
 - Hypothesis runs the "ci" profile (the same examples every run) unless
   ``HYPOTHESIS_PROFILE=dev``.
 - ``book``: the book, built once per test session (tests/test_book.py and
@@ -30,9 +31,35 @@ from hypothesis import settings
 # HYPOTHESIS_PROFILE=dev explores new examples instead.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
 settings.register_profile("dev", deadline=None)
+# `make test-fast`: the unit tests with few examples each (under a minute).
+settings.register_profile("fast", derandomize=True, database=None, deadline=None, max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# ------------------------------------------------------------------ markers, sorted by cost
+# Registered in pyproject.toml; given here by test file (and, for the oracle comparisons that
+# live among unit tests, by name), so `pytest -m unit` is the fast run and `-m oracle` etc. the rest.
+MARKED_FILES = {
+    "oracle": {"test_oracle_torch.py", "test_oracle_tf.py", "test_interop.py", "test_digits.py", "test_antialias.py"},
+    "book": {"test_book.py"},
+    "browser": {"test_site.py"},
+    "grading": {"test_grading.py", "test_grading_sandbox.py", "test_grading_keys.py",
+                "test_grading_gradescope.py"},
+    "exercise_flow": {"test_exercise_flow.py"},
+}
+ORACLE_WORDS = ("torch", "tensorflow", "_tf")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).name
+        kinds = [kind for kind, files in MARKED_FILES.items() if path in files]
+        if not kinds and any(word in item.name for word in ORACLE_WORDS):
+            kinds = ["oracle"]
+        for kind in kinds or ["unit"]:
+            item.add_marker(getattr(pytest.mark, kind))
+
 
 
 def toc_entries(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
@@ -91,11 +118,30 @@ def book(tmp_path_factory) -> BookBuild:
     """Build the book from the checkout into a temporary folder, as `make book` does
     (clean output folder, warnings as errors, nitpicky, keep going to report all)."""
     out = tmp_path_factory.mktemp("book")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
     start = time.perf_counter()
     proc = subprocess.run(
         [_jupyter_book(), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+        cwd=ROOT, capture_output=True, text=True, timeout=1800,
     )
     return BookBuild(proc.returncode, proc.stdout + proc.stderr, out / "_build" / "html",
+                     time.perf_counter() - start)
+
+
+@pytest.fixture(scope="session")
+def minibook(tmp_path_factory) -> BookBuild:
+    """tests/minibook (two tiny chapters) built with the book's own _config.yml, _ext/ and
+    _static/: numbering, chapter references and synced tabs, whatever the chapters hold."""
+    src = tmp_path_factory.mktemp("minibook")
+    shutil.copytree(ROOT / "tests" / "minibook", src, dirs_exist_ok=True)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / path)
+                                            for name, path in config["sphinx"]["local_extensions"].items()}
+    config["only_build_toc_files"] = True
+    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (src / "_static").symlink_to(ROOT / "_static", target_is_directory=True)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
+    start = time.perf_counter()
+    proc = subprocess.run([_jupyter_book(), "build", str(src), "-W", "-n", "--keep-going"],
+                          cwd=src, env=env, capture_output=True, text=True, timeout=600)
+    return BookBuild(proc.returncode, proc.stdout + proc.stderr, src / "_build" / "html",
                      time.perf_counter() - start)

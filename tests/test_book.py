@@ -8,10 +8,9 @@ import re
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT, toc_entries
 
-pytestmark = pytest.mark.xdist_group("book")
+pytestmark = [pytest.mark.xdist_group("book"), pytest.mark.book]
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
@@ -71,3 +70,78 @@ def test_chapter_download_and_launch_links(book, docname):
 def test_setup_cell_not_shown(book, docname):
     html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
     assert "google.colab" not in html, "the Colab setup cell should be hidden (tag it remove-cell)"
+
+
+# ------------------------------------------------- numbering (tests/minibook)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_minibook_builds(minibook):
+    warnings = minibook.warnings()
+    assert minibook.returncode == 0 and not warnings, "\n".join(warnings[:20]) or minibook.log[-3000:]
+
+
+def test_chapters_and_exercises_are_numbered_per_chapter(minibook):
+    first = _text((minibook.html / "first.html").read_text(encoding="utf-8"))
+    second = _text((minibook.html / "second.html").read_text(encoding="utf-8"))
+    assert "1. First" in first and "1.1. A section" in first, "chapters and sections are not numbered"
+    assert "Exercise 1.1" in first and "Exercise 1.2" in first, "exercises are not numbered per chapter"
+    assert "Exercise 2.1" in second, "the second chapter's exercises do not start at 2.1"
+
+
+def test_chapter_references_by_number(minibook):
+    second = _text((minibook.html / "second.html").read_text(encoding="utf-8"))
+    assert "As chapter 1 showed" in second, "{numref}`chapter %s <ch-first>` did not give 'chapter 1'"
+    assert "Chapter 2 repeats" in second
+
+
+@pytest.mark.parametrize("docname", [p for p in NOTEBOOKS])
+def test_book_chapters_numbered(book, docname):
+    html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
+    number = PAGES.index(docname)  # the root page is not numbered
+    titles = [_text(h).strip() for h in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)]
+    assert any(t.startswith(f"{number}. ") for t in titles), f"{docname}: title {titles} is not numbered {number}"
+    exercises = re.findall(r"Exercise (\d+)\.(\d+)", _text(html))
+    wrong = sorted({f"{a}.{b}" for a, b in exercises if int(a) != number})
+    assert not wrong, f"{docname}: exercises numbered {wrong} in chapter {number}"
+    unnumbered = re.findall(r"Exercise (\d+) \(", _text(html))
+    assert not unnumbered, f"{docname}: exercises numbered across the book: {unnumbered[:5]}"
+
+
+# ------------------------------------------------------ the published location
+
+# GitHub repositories the text may name besides the book's own.
+THIRD_PARTY_REPOS = {"computationalmodelling/nbval"}
+
+
+def test_published_location_is_one_setting():
+    """_config.yml's repository.url is the setting; the places that cannot be built from it
+    name exactly it (README says what to change when publishing)."""
+    import tomllib
+
+    problems = []
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    problems += [f"pyproject.toml [project.urls] {k} = {v}" for k, v in urls.items()
+                 if v.rstrip("/") != REPO_URL]
+    for name in ("README.md", "intro.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for owner_repo in re.findall(r"github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?(?=[\s\"'<>)@/#]|$)", text):
+            if owner_repo not in THIRD_PARTY_REPOS and owner_repo != REPO_PATH:
+                problems.append(f"{name} names github.com/{owner_repo}")
+        for folder in re.findall(r"^\s*cd ([\w.-]+)\s*$", text, re.M):
+            if folder != REPO_PATH.split("/")[-1]:
+                problems.append(f"{name}: `cd {folder}` after the clone (the repository is {REPO_PATH})")
+    assert "repository.url" in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        "README does not say what to set when publishing")
+    assert not problems, f"not the published location {REPO_URL}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_solution_links_read_well(book, docname):
+    html = (book.html / f"{docname}.html").read_text(encoding="utf-8")
+    links = re.findall(r'Solution to\s*<a class="reference internal" href="[^"]*">([^<]*)</a>', html)
+    bad = [t for t in links if t[:1].isspace() or re.search(r"\w'\w", t)]
+    assert not bad, f"{docname}: solution links starting with a space or with a straight apostrophe: {bad}"

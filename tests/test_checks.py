@@ -3,19 +3,22 @@ smallest failing case and a fitting hint, and nothing the learner's code does es
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 import warnings
 
 import numpy as np
 import pytest
-
 from exercise_suite import exercise_tests
+
 from poolkit import checks
 from poolkit.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
 
-IDS = ["pool2d_min", "output_size", "pool2d_stride", "pool_cost",
+IDS = ["pool2d_min", "output_size", "pool2d_stride", "pool_cost", "softmax_pool",
        "max_pool_pad", "ceil_output_size", "pool_nchw", "same_padding"]
+N_CH1 = 5                                       # function exercises of chapter 1
+PREDICTIONS = {"relu_max_layers": (1, (3, 2, 4)), "padded_cost": (2, (128, 84))}   # id: chapter, answer
 
 
 # ---------------------------------------------------------------- solutions, as a learner writes them
@@ -51,6 +54,17 @@ def pool_cost(c, h, w, p_h, p_w, s_h, s_w):
     return c * h_out * w_out * (p_h * p_w - 1)
 
 
+def softmax_pool(X, pool_size, t):
+    p_h, p_w = pool_size
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i: i + p_h, j: j + p_w]
+            weights = np.exp(window / t)
+            Y[i, j] = (weights * window).sum() / weights.sum()
+    return Y
+
+
 def max_pool_pad(X, k, s, p, fill=-np.inf):
     H, W = X.shape
     padded = np.full((H + 2 * p, W + 2 * p), fill)
@@ -80,7 +94,7 @@ def same_padding(n, k, s):
     return need // 2, need - need // 2
 
 
-SOLUTIONS = {f.__name__: f for f in (pool2d_min, output_size, pool2d_stride, pool_cost, max_pool_pad,
+SOLUTIONS = {f.__name__: f for f in (pool2d_min, output_size, pool2d_stride, pool_cost, softmax_pool, max_pool_pad,
                                        ceil_output_size, pool_nchw, same_padding)}
 
 
@@ -188,6 +202,10 @@ WRONG = [
     ("pool_cost", lambda c, h, w, p_h, p_w, s_h, s_w: c * h * w * (p_h * p_w - 1), "per output element"),
     ("pool_cost", lambda c, h, w, p_h, p_w, s_h, s_w: c * ((h - p_h) // s_h) * ((w - p_w) // s_w)
      * (p_h * p_w - 1), "off by one"),
+    ("softmax_pool", lambda X, ps, t: softmax_pool(X, ps, 1 / t), "divide the window by the temperature"),
+    ("softmax_pool", lambda X, ps, t: softmax_pool(X, ps, 1.0), "ignores the temperature"),
+    ("softmax_pool", lambda X, ps, t: pool2d_max(X, ps), "plain maximum"),
+    ("softmax_pool", lambda X, ps, t: softmax_pool(X, ps, t).astype(int), "dtype"),
     ("max_pool_pad", lambda X, k, s, p: max_pool_pad(X, k, s, p, fill=0.0), "padding with zeros"),
     ("max_pool_pad", lambda X, k, s, p: max_pool_pad(X, k, s, 0), "without padding"),
     ("max_pool_pad", lambda X, k, s, p: max_pool_pad(X, k, 1, p), "ignores the stride"),
@@ -219,11 +237,13 @@ def agrees(got, want) -> bool:
 
 # ---------------------------------------------------------------- the registry
 def test_registry_holds_the_chapters_exercises():
-    assert list_exercises()[:len(IDS)] == IDS          # later chapters register theirs after these
-    assert list_exercises(chapter=1) == IDS[:4]
-    assert list_exercises(chapter=2) == IDS[4:]
+    ch12 = IDS[:N_CH1] + ["relu_max_layers"] + IDS[N_CH1:] + ["padded_cost"]
+    assert list_exercises()[:len(ch12)] == ch12        # later chapters register theirs after these
+    assert list_exercises(chapter=1) == IDS[:N_CH1] + ["relu_max_layers"]
+    assert list_exercises(chapter=2) == IDS[N_CH1:] + ["padded_cost"]
     for eid in IDS:
         ex = EXERCISES[eid]
+        assert isinstance(ex, checks.Exercise)
         assert ex.id == eid and ex.name == eid and ex.title and ex.signature.startswith(eid + "(")
         cases = ex.all_cases()
         assert 20 <= ex.n_hidden <= 40 and len(cases) == len(ex.cases) + ex.n_hidden
@@ -258,6 +278,39 @@ def test_cases_are_ordered_by_size(eid):
 globals().update(exercise_tests(IDS, SOLUTIONS, WRONG, agrees, chapters=(1, 2)))
 
 
+def test_the_chapters_exercises_are_registered_in_order():
+    """The suite's test, for the function exercises: each chapter also registers a Prediction."""
+    functions = [e for c in (1, 2) for e in list_exercises(chapter=c)
+                 if isinstance(get_exercise(e), checks.Exercise)]
+    assert functions == IDS
+    for eid in IDS:
+        cases = get_exercise(eid).all_cases()
+        assert len(cases) == 40 and sum(c.visible for c in cases) == 4
+
+
+def test_softmax_pooling_tends_to_max_and_to_average():
+    X = np.arange(12.0).reshape(3, 4) % 5 - 2
+    reference = get_exercise("softmax_pool").reference
+    assert np.allclose(reference(X, (2, 2), 1e-3), pool2d_max(X, (2, 2)), rtol=0, atol=1e-12)
+    mean = np.array([[X[i:i + 2, j:j + 2].mean() for j in range(3)] for i in range(2)])
+    assert np.allclose(reference(X, (2, 2), 1e6), mean, rtol=0, atol=1e-5)
+    assert np.isfinite(reference(X * 1e3, (2, 2), 1e-3)).all()      # no overflow at a small t
+
+
+@pytest.mark.parametrize("eid", sorted(PREDICTIONS))
+def test_predictions(eid):
+    chapter, answer = PREDICTIONS[eid]
+    ex = get_exercise(eid)
+    assert isinstance(ex, checks.Prediction) and ex.chapter == chapter and ex.answer == answer
+    assert evaluate(eid, ...).message.startswith(f"\U0001f4dd {eid}: not written yet. Replace ... in `{ex.name} = ...`")
+    right = evaluate(eid, answer)
+    assert right.passed and right.message.startswith(f"\u2705 {eid}: your prediction is right.")
+    wrong = evaluate(eid, tuple(v + 1 for v in answer))
+    assert not wrong.passed and wrong.hint == ex.hint and "Hint:" in wrong.message
+    assert str(answer) not in wrong.message and all(len(line) <= 80 for line in wrong.message.splitlines())
+    assert "write a tuple" in evaluate(eid, 3).message
+
+
 def test_shapes_are_shown_first_when_they_differ():
     text = evaluate("pool2d_min", min_off_by_one).message
     assert text.index("Shapes differ: expected") < text.index("expected:") < text.index("got:")
@@ -269,6 +322,11 @@ def test_hints_do_not_give_the_answer_away():
 
     assert any(ex.spoilers for ex in EXERCISES.values())
     for ex in EXERCISES.values():
+        if isinstance(ex, checks.Prediction):
+            # the answer as a whole token: a hint may say "channel 1" when the answer is 1
+            token = re.escape(plain(str(ex.answer)))
+            assert not re.search(rf"(?<![\w.]){token}(?![\w.])", plain(ex.hint)), ex.id
+            continue
         hints = [ex.hint] + [m.hint for m in ex.mistakes]
         if ex.returns == "array":
             hints += [checks.WRONG_DTYPE.hint, checks.WRONG_KIND.hint] + [m.hint for m in checks.ARRAY_MISTAKES]
@@ -323,7 +381,7 @@ def test_wrong_return_types_of_size_exercises():
 def test_prints_warnings_and_input_changes_are_contained(capsys):
     def chatty(X, pool_size):
         print("window", pool_size)
-        warnings.warn("careful")
+        warnings.warn("careful", stacklevel=2)
         np.mean(np.zeros(0))
         return pool2d_min(X, pool_size)
 

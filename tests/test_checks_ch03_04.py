@@ -3,9 +3,10 @@ fails without a traceback, and plausible wrong solutions fail on the smallest fa
 with the hint their mistake deserves."""
 
 import numpy as np
-
+import pytest
 from exercise_suite import exercise_tests
-from poolkit.checks import get_exercise
+
+from poolkit.checks import Exercise, Prediction, evaluate, get_exercise, list_exercises
 
 IDS = ["im2col_max_pool", "reshape_pool", "col2im_add", "max_pool_backward", "avg_pool_backward",
        "tie_backward"]
@@ -253,6 +254,27 @@ def agrees(got, want) -> bool:
 
 # ---------------------------------------------------------------- tests
 globals().update(exercise_tests(IDS, SOLUTIONS, WRONG, agrees, chapters=(3, 4)))
+
+
+def test_the_chapters_exercises_are_registered_in_order():
+    """The suite's test, for the function exercises: each chapter also registers a Prediction."""
+    assert [e for c in (3, 4) for e in list_exercises(chapter=c) if isinstance(get_exercise(e), Exercise)] == IDS
+    assert list_exercises(chapter=3)[-1] == "im2col_megabytes" and list_exercises(chapter=4)[-1] == "tie_gradient"
+
+
+@pytest.mark.parametrize("eid, right, wrong", [
+    ("im2col_megabytes", 14.45, 16.06),           # 16.06: 8 * 64 * 28 * 28 * 10 taps (one too many)
+    ("im2col_megabytes", 14_450_688 / 1e6, 3.61),  # 3.61: forgot the 4 bytes
+    ("tie_gradient", (0, 2, 1, 0), (0, 1, 1, 1)),  # (0, 1, 1, 1): the tie's last maximum
+    ("tie_gradient", [0.0, 2.0, 1.0, 0.0], (0, 1.5, 1.5, 0)),
+])
+def test_predictions(eid, right, wrong):
+    ex = get_exercise(eid)
+    assert isinstance(ex, Prediction)
+    assert evaluate(eid, ...).message.startswith(f"\U0001f4dd {eid}: not written yet.")
+    assert evaluate(eid, right).passed
+    result = evaluate(eid, wrong)
+    assert not result.passed and result.hint == ex.hint and str(ex.answer) not in result.message
 
 
 def test_tie_policies_on_a_four_way_tie():

@@ -4,8 +4,8 @@ the prediction is graded without giving its answer away."""
 
 import numpy as np
 import pytest
-
 from exercise_suite import exercise_tests
+
 from poolkit.checks import check, evaluate, list_exercises
 
 IDS = ["max_kernel_1d", "gather_outputs"]

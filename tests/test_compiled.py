@@ -16,9 +16,9 @@ import sys
 
 import numpy as np
 import pytest
+from oracles import NUMBA, assert_bits_equal, assert_close, make_input
 
 import poolkit
-from oracles import NUMBA, assert_bits_equal, assert_close, make_input
 
 pytestmark = pytest.mark.skipif(not NUMBA, reason="numba is not installed (pip install poolkit[kernels])")
 

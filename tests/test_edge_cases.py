@@ -16,9 +16,9 @@ import itertools
 
 import numpy as np
 import pytest
+from oracles import METHODS, assert_bits_equal, assert_close, bits, tf, torch
 
 import poolkit
-from oracles import METHODS, assert_bits_equal, assert_close, bits, tf, torch
 
 inf, nan = np.inf, np.nan
 

@@ -5,6 +5,7 @@ names the parameter and the value it got."""
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 import traceback
 from pathlib import Path
@@ -13,9 +14,9 @@ import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from oracles import METHODS
 
 import poolkit
-from oracles import METHODS
 
 POOLKIT = Path(poolkit.__file__).resolve().parent
 X2 = np.zeros((1, 1, 4, 4))
@@ -157,8 +158,6 @@ def test_mismatched_tuple_lengths(kwargs, words):
 @pytest.mark.parametrize("call, words", [
     (lambda: poolkit.max_pool2d(X2, 2, padding="same", ceil_mode=True), ["ceil_mode=True", "padding='same'"]),
     (lambda: poolkit.min_pool2d(X2, 2, padding="valid", ceil_mode=True), ["ceil_mode=True", "padding='valid'"]),
-    (lambda: poolkit.avg_pool2d(X2, 2, padding="same", count_include_pad=True),
-     ["count_include_pad=True", "padding='same'"]),
     (lambda: poolkit.avg_pool2d(X2, 2, padding="valid", divisor_override=2),
      ["divisor_override=2", "padding='valid'"]),
 ])
@@ -182,8 +181,8 @@ def test_unknown_padding_string():
 # ------------------------------------------------------------------ options
 @pytest.mark.parametrize("call, words", [
     (lambda: poolkit.max_pool2d(X2, 2, ceil_mode="yes"), ["ceil_mode='yes'", "True or False"]),
-    (lambda: poolkit.max_pool2d(X2, 2, return_indices=None), ["return_indices=None", "True, False or 'positions'"]),
-    (lambda: poolkit.min_pool2d(X2, 2, return_indices="pos"), ["return_indices='pos'", "'positions'"]),
+    (lambda: poolkit.max_pool2d(X2, 2, return_indices=None), ["return_indices=None", "True or False"]),
+    (lambda: poolkit.min_pool2d(X2, 2, return_indices="pos"), ["return_indices='pos'", "True or False"]),
     (lambda: poolkit.avg_pool2d(X2, 2, count_include_pad="no"), ["count_include_pad='no'", "True or False"]),
     (lambda: poolkit.adaptive_max_pool2d(X2, 2, return_indices=1), ["return_indices=1", "True or False"]),
 ])
@@ -194,11 +193,11 @@ def test_non_boolean_flags(call, words):
 
 def test_backward_takes_indices_or_positions_not_both():
     _, idx = poolkit.max_pool2d(X2, 2, return_indices=True)
-    _, pos = poolkit.max_pool2d(X2, 2, return_indices="positions")
+    _, pos = poolkit.pool_positions(X2, 2, dims=2)
     with refused(TypeError, "max_pool2d_backward", "indices or its positions"):
         poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, indices=idx, positions=pos)
     for bad in (-1, 16):
-        with refused(ValueError, f"positions contains {bad}, outside [0, 16)", "return_indices='positions'"):
+        with refused(ValueError, f"positions contains {bad}, outside [0, 16)", "pool_positions"):
             poolkit.max_pool2d_backward(np.ones((1, 1, 2, 2)), X2, 2, positions=np.full_like(pos, bad))
 
 
@@ -401,3 +400,128 @@ def test_bad_unpool_arguments_never_escape_as_numpy_errors(dims, a, b, c, out, i
         event("accepted")
     except (ValueError, TypeError) as err:
         assert_own_error(err)
+
+
+# ------------------------------------------------------------------ issue 17, item 8: the teaching functions too
+@pytest.mark.parametrize("x", [np.ones((4, 4)), np.ones(4), np.ones((1,) * 6)])
+def test_im2col_names_the_layout_it_expects(x):
+    with refused(ValueError, f"x has shape {x.shape}", "im2col expects (N, C, L)"):
+        poolkit.im2col.im2col(x, 2)
+
+
+def test_im2col_refuses_a_non_numeric_array():
+    with refused(TypeError, "x has dtype bool", "im2col"):
+        poolkit.im2col.im2col(np.ones((1, 1, 4, 4), bool), 2)
+
+
+def test_col2im_checks_the_shape_of_cols():
+    with refused(ValueError, "cols has shape (3, 4)", "col2im expects (4, 4)"):
+        poolkit.im2col.col2im(np.ones((3, 4)), (1, 1, 3, 3), 2, stride=1)
+
+
+def test_col2im_checks_x_shape():
+    with refused(ValueError, "x_shape=(3, 3)", "col2im expects"):
+        poolkit.im2col.col2im(np.ones((4, 4)), (3, 3), 2, stride=1)
+
+
+def test_naive_pool2d_refuses_a_window_larger_than_x():
+    with refused(ValueError, "pool_size=(3, 3)", "does not fit", "(2, 2)"):
+        poolkit.naive.pool2d(np.ones((2, 2)), (3, 3))
+
+
+def test_naive_pool2d_takes_an_int_pool_size():
+    x = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_array_equal(poolkit.naive.pool2d(x, 2), poolkit.naive.pool2d(x, (2, 2)))
+
+
+@pytest.mark.parametrize("pool_size, kind, words", [
+    ((2, 2, 2), ValueError, ["pool_size=(2, 2, 2)", "sequence of 2 ints"]),
+    ((0, 2), ValueError, ["pool_size=(0, 2)", "positive"]),
+    (2.5, TypeError, ["pool_size=2.5"]),
+])
+def test_naive_pool2d_checks_pool_size(pool_size, kind, words):
+    with refused(kind, *words):
+        poolkit.naive.pool2d(np.ones((3, 3)), pool_size)
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 2), (3,), ()])
+def test_naive_pool2d_refuses_anything_but_2d(shape):
+    with refused(ValueError, f"X has shape {shape}", "2-D (H, W)"):
+        poolkit.naive.pool2d(np.ones(shape), (2, 2))
+
+
+def test_naive_pool2d_mode_is_a_value_error_not_an_assert():
+    with refused(ValueError, "mode='mean'"):
+        poolkit.naive.pool2d(np.ones((3, 3)), (2, 2), mode="mean")
+
+
+@pytest.mark.parametrize("method", ["naive", "im2col", "windows", "separable"])
+def test_engine_mode_is_a_value_error(method):
+    axes = poolkit.geometry.build_axes((4,), 2)
+    with refused(ValueError, "mode='mean'"):
+        poolkit.functional.METHODS[method].extreme(np.ones((1, 1, 4)), axes, "mean")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "uint8"])
+@pytest.mark.parametrize("mode", ["max", "min", "avg"])
+def test_naive_pool2d_keeps_the_dtype(dtype, mode):
+    y = poolkit.naive.pool2d(np.arange(9).reshape(3, 3).astype(dtype), (2, 2), mode)
+    expected = np.dtype(dtype) if mode != "avg" or np.dtype(dtype).kind == "f" else np.dtype(np.float64)
+    assert y.dtype == expected
+
+
+@pytest.mark.parametrize("method", ["auto", "naive", "im2col", "windows", "separable"])
+def test_average_of_uint64_is_refused_not_wrapped(method):
+    """[2**63, 2**63] summed in int64 (or uint64) wraps to 0: refused, by every method alike."""
+    x = np.array([[[2**63, 2**63]]], dtype=np.uint64)
+    with refused(TypeError, "x has dtype uint64", "avg_pool1d", "int64"):
+        poolkit.avg_pool1d(x, 2, method=method)
+
+
+@pytest.mark.parametrize("method", ["auto", "naive", "im2col", "windows", "separable"])
+def test_max_of_uint64_works_with_every_method(method):
+    x = np.array([[[2**63, 2**64 - 1, 3, 2**63 + 1]]], dtype=np.uint64)
+    y = poolkit.max_pool1d(x, 2, method=method)
+    assert y.dtype == np.uint64 and y.ravel().tolist() == [2**64 - 1, 2**63 + 1]
+
+
+@pytest.mark.parametrize("method", ["auto", "windows"])
+def test_average_of_other_unsigned_types_works(method):
+    x = np.array([[[250, 255, 4, 0]]], dtype=np.uint8)
+    assert poolkit.avg_pool1d(x, 2, method=method).ravel().tolist() == [252, 2]
+    x = np.array([[[2**32 - 1, 2**32 - 1]]], dtype=np.uint32)
+    assert poolkit.avg_pool1d(x, 2, method=method).ravel().tolist() == [2**32 - 1]
+
+
+@pytest.mark.parametrize("p", [np.int64(2), np.float64(2.0), np.int32(3), 2])
+def test_lp_pool_keeps_float32_whatever_the_type_of_norm_type(p):
+    x = np.random.default_rng(0).random((1, 1, 4, 4)).astype(np.float32)
+    assert poolkit.lp_pool2d(x, p, 2).dtype == np.float32
+    assert poolkit.lp_pool2d_backward(np.ones((1, 1, 2, 2), np.float32), x, p, 2).dtype == np.float32
+    np.testing.assert_array_equal(poolkit.lp_pool2d(x, p, 2), poolkit.lp_pool2d(x, float(p), 2))
+
+
+def test_lp_pool_layer_is_not_changed_by_changing_x_in_place():
+    rng = np.random.default_rng(0)
+    x = rng.random((1, 1, 4, 4)) + 0.5
+    layer = poolkit.LPPool2d(2, 2)
+    layer.forward(x)
+    dy = np.ones((1, 1, 2, 2))
+    before = layer.backward(dy)
+    x[...] = rng.random(x.shape) + 0.5
+    np.testing.assert_array_equal(layer.backward(dy), before)
+
+
+def test_count_include_pad_defaults_to_true_and_string_padding_averages_real_elements():
+    """count_include_pad defaults to True, as documented (PyTorch's default); with TensorFlow's
+    "same"/"valid" the divisor is always the number of real elements, whatever the flag."""
+    assert inspect.signature(poolkit.avg_pool2d).parameters["count_include_pad"].default is True
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    want = poolkit.avg_pool2d(x, 2, padding="same", count_include_pad=False)
+    np.testing.assert_array_equal(poolkit.avg_pool2d(x, 2, padding="same"), want)
+    assert want[0, 0, -1, -1] == x[0, 0, -1, -1]          # the corner window holds one real element
+
+
+def test_return_indices_is_a_bool():
+    with refused(TypeError, "return_indices='positions'", "True or False"):
+        poolkit.max_pool2d(X2, 2, return_indices="positions")

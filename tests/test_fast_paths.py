@@ -17,13 +17,24 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from oracles import (
+    FLOATS,
+    INTS,
+    METHODS,
+    assert_bits_equal,
+    assert_close,
+    data_format,
+    finite_scale,
+    make_input,
+    pk,
+    pool_configs,
+    poolkit_input,
+)
 
 import poolkit
 from poolkit import separable
 from poolkit.bench import extra_memory
 from poolkit.geometry import build_axes
-from oracles import (FLOATS, INTS, METHODS, assert_bits_equal, assert_close, data_format, finite_scale,
-                     make_input, pk, pool_configs, poolkit_input)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST = ("separable", "auto")
@@ -172,7 +183,7 @@ def test_max_min_backward_bit_exact(cfg, mode, dtype, kind, chunk, seed):
         for method in FAST:
             assert_bits_equal(backward(g, x, **args, method=method), want, f"{mode} backward, {method}")
             assert_bits_equal(backward(g, x, **args, indices=idx, method=method), want, "given indices")
-            _, pos = pk(f"{mode}_pool", cfg["dims"])(x, **args, return_indices="positions", method=method)
+            _, pos = poolkit.pool_positions(x, **args, mode=mode, dims=cfg["dims"], method=method)
             back = poolkit.plane_indices(pos, x, dims=cfg["dims"], data_format=args["data_format"])
             np.testing.assert_array_equal(back, idx, err_msg="positions back to indices")
             assert_bits_equal(backward(g, x, **args, positions=pos, method=method), want, "given positions")
@@ -201,21 +212,21 @@ def restrided(x, cfg, how):
 @given(cfg=pool_configs(), mode=st.sampled_from(["max", "min"]), chunk=CHUNKS, seed=st.integers(0, 2**16),
        how=st.sampled_from(["other layout", "strided view"]))
 def test_positions_are_the_same_for_every_method_and_any_strides(cfg, mode, chunk, seed, how):
-    """``return_indices="positions"`` is the flat position in ``x`` as ``data_format`` lays it
+    """``pool_positions`` gives the flat position in ``x`` as ``data_format`` lays it
     out, whatever x's strides and the method: so a backward pass given them is right for x
     stored any way (the loop's bits), and plane_indices gives the indices back."""
     assume(not cfg["empty_window"])
     x = poolkit_input(make_input(seed, cfg["shape"], "float64", "ties"), cfg)
     fn, args = pk(f"{mode}_pool", cfg["dims"]), pooling_args(cfg)
     _, idx = fn(x, **args, return_indices=True, method="naive")
-    _, want = fn(np.ascontiguousarray(x), **args, return_indices="positions", method="naive")
+    _, want = poolkit.pool_positions(np.ascontiguousarray(x), **args, mode=mode, dims=cfg["dims"], method="naive")
     g = make_input(seed + 1, idx.shape, "float64", "ties")
     backward = getattr(poolkit, f"{mode}_pool{cfg['dims']}d_backward")
     want_dx = backward(g, x, **args, method="naive")
     other = restrided(x, cfg, how)
     with chunk_bytes(chunk):
         for method in METHODS:
-            _, pos = fn(other, **args, return_indices="positions", method=method)
+            _, pos = poolkit.pool_positions(other, **args, mode=mode, dims=cfg["dims"], method=method)
             np.testing.assert_array_equal(pos, want, err_msg=f"positions, {method}, {how}")
         for like in (x, other):
             assert_bits_equal(backward(g, like, **args, positions=want), want_dx, f"backward from positions, {how}")
@@ -228,7 +239,7 @@ def test_positions_outside_x_are_refused_in_any_chunk(monkeypatch):
     positions as for int64, and for channels-last and unbatched input."""
     monkeypatch.setattr(separable, "CHUNK_BYTES", 64)                      # 8 positions per chunk
     x = make_input(0, (2, 3, 8, 8), "float64", "normal")
-    _, pos = poolkit.max_pool2d(x, 2, return_indices="positions")
+    _, pos = poolkit.pool_positions(x, 2, dims=2)
     g = np.ones(pos.shape)
     for bad_value in (-1, x.size):
         for dtype in (np.int64, np.int32):
@@ -237,7 +248,7 @@ def test_positions_outside_x_are_refused_in_any_chunk(monkeypatch):
             with pytest.raises(ValueError, match=rf"positions contains {bad_value}, outside \[0, {x.size}\)"):
                 poolkit.max_pool2d_backward(g, x, 2, positions=bad)
     nhwc = x[0].transpose(1, 2, 0).copy()                                   # unbatched, channels-last
-    _, pos = poolkit.max_pool2d(nhwc, 2, return_indices="positions", data_format="NHWC")
+    _, pos = poolkit.pool_positions(nhwc, 2, dims=2, data_format="NHWC")
     pos[0, 0, 0] = nhwc.size
     with pytest.raises(ValueError, match="outside"):
         poolkit.max_pool2d_backward(np.ones(pos.shape), nhwc, 2, positions=pos, data_format="NHWC")
@@ -325,7 +336,7 @@ def test_row_blocks_cover_every_output():
     old = separable.CHUNK_BYTES
     try:
         separable.CHUNK_BYTES = 4096
-        blocks = list(separable._row_blocks(axis, row_bytes=64, budget=4096))
+        blocks = list(separable.row_blocks(axis, row_bytes=64, budget=4096))
     finally:
         separable.CHUNK_BYTES = old
     assert len(blocks) > 1
@@ -345,8 +356,9 @@ def test_forward_memory_is_bounded(monkeypatch, chunk):
     monkeypatch.setattr(separable, "CHUNK_BYTES", chunk)
     for shape, args in [((32, 32, 64, 64), (3, 1, 1)), ((1, 1, 1024, 1024), (7, 1, 3))]:
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        for call in (lambda: poolkit.max_pool2d(x, *args), lambda: poolkit.avg_pool2d(x, *args),
-                     lambda: poolkit.max_pool2d(x, *args, return_indices=True)):
+        for call in (lambda x=x, args=args: poolkit.max_pool2d(x, *args),
+                     lambda x=x, args=args: poolkit.avg_pool2d(x, *args),
+                     lambda x=x, args=args: poolkit.max_pool2d(x, *args, return_indices=True)):
             peak, outputs = extra_memory(call)
             assert peak - outputs <= min(x.nbytes, 8 * chunk), (shape, args, peak - outputs)
 
@@ -354,9 +366,8 @@ def test_forward_memory_is_bounded(monkeypatch, chunk):
 # ---------------------------------------------------------------- the benchmark
 def test_bench_quick_writes_valid_json(tmp_path):
     out = tmp_path / "bench.json"
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run([sys.executable, "-m", "poolkit.bench", "--quick", "--shapes", "A,D", "--out", str(out),
-                           "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                           "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
     assert results["settings"]["quick"] and results["settings"]["shapes"] == ["A", "D"]

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import data_format, pool_configs, poolkit_input
 
 import poolkit
 from poolkit.backward import route
-from oracles import data_format, pool_configs, poolkit_input
 
 SEEDS = st.integers(0, 2**32 - 1)
 

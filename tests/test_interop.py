@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from oracles import has_empty_window, make_input, tf, torch
 
 import poolkit
-from oracles import has_empty_window, make_input, tf, torch
 from poolkit import interop
 
 SEEDS = st.integers(0, 2**32 - 1)

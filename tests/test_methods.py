@@ -12,16 +12,28 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from oracles import (
+    FLOATS,
+    INTS,
+    METHODS,
+    assert_bits_equal,
+    assert_close,
+    finite_scale,
+    make_input,
+    pool_configs,
+    torch,
+    torch_out,
+    tup,
+)
 
 import poolkit
-from oracles import (FLOATS, INTS, METHODS, assert_bits_equal, assert_close, finite_scale, make_input, pool_configs,
-                     torch, torch_out, tup)
 
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -59,8 +71,7 @@ def call_all(name, x, cfg, **kw):
 @given(cfg=any_configs(), dtype=st.sampled_from(FLOATS + INTS), kind=st.sampled_from(["ties", "special", "normal"]),
        mode=st.sampled_from(["max_pool", "min_pool"]), seed=SEEDS)
 def test_extreme_methods_identical(cfg, dtype, kind, mode, seed):
-    if cfg["empty_window"]:
-        return
+    assume(not cfg["empty_window"])
     x = make_input(seed, cfg["shape"], dtype, kind)
     results = call_all(mode, x, cfg, kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"],
                        dilation=cfg["dilation"], ceil_mode=cfg["ceil_mode"], return_indices=True)
@@ -76,8 +87,7 @@ def test_extreme_methods_identical(cfg, dtype, kind, mode, seed):
 def test_average_methods_agree(cfg, dtype, kind, seed, data):
     if cfg["dilation"] != 1 and not isinstance(cfg["padding"], str):
         cfg = dict(cfg, dilation=1, empty_window=False)
-    if cfg["dilation"] != 1:
-        return
+    assume(cfg["dilation"] == 1)
     x = make_input(seed, cfg["shape"], dtype, kind if np.dtype(dtype).kind == "f" else "wide")
     kw = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"], ceil_mode=cfg["ceil_mode"])
     if not isinstance(cfg["padding"], str):
@@ -119,8 +129,7 @@ def test_adaptive_methods_agree(cfg, dtype, kind, seed):
        seed=SEEDS)
 def test_lp_methods_agree(cfg, p, seed):
     dims = cfg["dims"]
-    if any(L < k for L, k in zip(cfg["shape"][-dims:], tup(cfg["kernel_size"], dims))):
-        return
+    assume(all(L >= k for L, k in zip(cfg["shape"][-dims:], tup(cfg["kernel_size"], dims))))
     x = make_input(seed, cfg["shape"], "float64", "normal")
     results = call_all("lp_pool", x, cfg, norm_type=p, kernel_size=cfg["kernel_size"], stride=cfg["stride"],
                        ceil_mode=cfg["ceil_mode"])
@@ -128,9 +137,27 @@ def test_lp_methods_agree(cfg, p, seed):
         assert_close(r, results["naive"], "float64", finite_scale(np.nan_to_num(results["naive"])) * 16, m)
 
 
-def test_method_auto_is_a_listed_method():
-    assert set(METHODS) | {"numba"} == set(poolkit.functional.METHODS) | {"auto", "numba"}
-    assert {"naive", "im2col", "windows"} <= set(METHODS)
+ENGINE_INTERFACE = {
+    "extreme": ["x", "axes", "mode", "return_indices"],
+    "window_sum": ["x", "axes"],
+    "route": ["grad", "indices", "axes", "x_shape"],
+    "spread": ["grad", "axes", "x_shape"],
+}
+
+
+def test_every_engine_offers_the_same_four_operations():
+    """The engines method= names, each with extreme/window_sum (forward) and route/spread
+    (backward) taking the same arguments; "auto" is one of them, anything else is refused."""
+    engines = poolkit.plan.METHODS
+    assert set(engines) == {"naive", "im2col", "windows", "separable", "numba"}
+    assert set(METHODS) | {"numba"} == set(engines) | {"auto"}   # the tests compare every one (numba: if installed)
+    for name, engine in engines.items():
+        for op, params in ENGINE_INTERFACE.items():
+            got = list(inspect.signature(getattr(engine, op)).parameters)
+            assert got[:len(params)] == params, f"{name}.{op}{tuple(got)}"
+    assert poolkit.plan.engine("auto") is engines["separable"]
+    with pytest.raises(ValueError, match="method='fast'"):
+        poolkit.plan.engine("fast")
 
 
 # ------------------------------------------------------------------ the first loop
@@ -181,8 +208,7 @@ def window_counts(sizes, cfg):
 @given(cfg=pool_configs(), seed=SEEDS)
 def test_col2im_of_im2col_counts_windows(cfg, seed):
     """col2im(im2col(x)) = x * (number of windows reading each element): col2im is the adjoint."""
-    if cfg["empty_window"] or not cfg["batched"]:
-        return
+    assume(cfg["batched"] and not cfg["empty_window"])
     args = (cfg["kernel_size"], cfg["stride"], cfg["padding"], cfg["dilation"], cfg["ceil_mode"])
     x = make_input(seed, cfg["shape"], "float64", "normal")
     cols = poolkit.im2col.im2col(x, *args)
@@ -203,8 +229,7 @@ def test_col2im_of_im2col_counts_windows(cfg, seed):
 @given(cfg=pool_configs(dims=2, ceil=False), seed=SEEDS)
 def test_im2col_matches_torch_unfold(cfg, seed):
     """2-D im2col with zero fill is ``torch.nn.functional.unfold``, rows and columns rearranged."""
-    if not cfg["batched"] or cfg["empty_window"]:
-        return
+    assume(cfg["batched"] and not cfg["empty_window"])
     x = make_input(seed, cfg["shape"], "float64", "normal")
     stride = cfg["stride"] or cfg["kernel_size"]
     cols = poolkit.im2col.im2col(x, cfg["kernel_size"], stride, cfg["padding"], cfg["dilation"])

@@ -10,9 +10,8 @@ import sys
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
 from conftest import ROOT
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(ROOT / "tools"))
 import lint_notebooks  # noqa: E402
@@ -62,7 +61,7 @@ def clean_notebook():
         executed("import numpy as np\nX = np.arange(4.0)\nX.max()", 2, result("np.float64(3.0)", 2)),
         new_markdown_cell("An expected error:"),
         executed("pool(X, padding=3)", 3, error(), tags=["raises-exception"]),
-        executed("%timeit X.max()", 4, stdout("1.2 µs ± 3 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"),
+        executed("%timeit X.max()", 4, stdout("1.2 µs ± 3 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"),  # noqa: E501
                  tags=["nbval-ignore-output"]),
         executed("", None),  # an empty cell need not be executed
         executed("print(X)", 5, stdout("[0. 1. 2. 3.]\n")),
@@ -100,7 +99,7 @@ CASES = {
     "not-executed": (lambda nb: setattr(nb.cells[7], "execution_count", None), "not-executed", 7),
     "execution-order": (lambda nb: setattr(nb.cells[7], "execution_count", 9), "execution-order", 7),
     "stored-error": (lambda nb: nb.cells[4].metadata.pop("tags"), "stored-error", 4),
-    "stored-error (second output)": (lambda nb: nb.cells[7].outputs.append(error("NameError", "name 'Y' is not defined")),
+    "stored-error (second output)": (lambda nb: nb.cells[7].outputs.append(error("NameError", "name 'Y' is not defined")),  # noqa: E501
                                      "stored-error", 7),
     "tf-noise (abseil)": (lambda nb: nb.cells[7].outputs.insert(0, stderr(
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
@@ -116,7 +115,7 @@ CASES = {
         "tf-noise", 2),
     "tf-noise (cuda on stderr)": (lambda nb: nb.cells[2].outputs.insert(0, stderr("No CUDA GPUs are available\n")),
                                   "tf-noise", 2),
-    "tf-noise (W0000)": (lambda nb: nb.cells[2].outputs.insert(0, stderr("W0000 00:00:1731000000.1 1 op_level_cost.cc] x\n")),
+    "tf-noise (W0000)": (lambda nb: nb.cells[2].outputs.insert(0, stderr("W0000 00:00:1731000000.1 1 op_level_cost.cc] x\n")),  # noqa: E501
                          "tf-noise", 2),
     "ignore-output (not a timing)": (lambda nb: nb.cells[7].metadata.update(tags=["nbval-ignore-output"]),
                                      "ignore-output", 7),
@@ -171,3 +170,88 @@ def test_command_line_reports_file_and_cell(tmp_path, capsys):
     assert f"{path}: cell 7 (nbval Cell 5) [not-executed]" in out
     nbformat.write(clean_notebook(), path)
     assert lint_notebooks.main([str(path)]) == 0
+
+
+# ---------------------------------------------------------------- the chapter label line
+def test_first_cell_may_start_with_the_chapter_label(tmp_path):
+    nb = clean_notebook()
+    nb.cells[0].source = "(ch-pooling-by-hand)=\n# Pooling by hand\n\nSome prose."
+    assert rules(nb) == []
+    path = tmp_path / "01_pooling_by_hand.ipynb"
+    nbformat.write(nb, path)
+    assert lint_notebook(path) == []
+    nb.cells[0].source = "(ch-vectorizing)=\n# Pooling by hand"
+    nbformat.write(nb, path)
+    assert [(p.rule, p.cell) for p in lint_notebook(path)] == [("first-cell", 0)]
+    assert "(ch-pooling-by-hand)=" in lint_notebook(path)[0].message
+    for source in ("(ch-pooling-by-hand)=\nPooling by hand", "(ch-pooling-by-hand)=\n## Pooling", "(x)=\n# A"):
+        nb.cells[0].source = source
+        assert ("first-cell", 0) in rules(nb), source
+
+
+# ---------------------------------------------------------------- exercise-order
+def exercise_rules(edit=None):
+    """[(cell, message)] of the exercise-order rule on the synthetic chapter, edited."""
+    from synthetic_chapter import synthetic_chapter
+
+    nb = synthetic_chapter()
+    if edit:
+        edit(nb)
+    return [(p.cell, p.message) for p in lint_notebook(nb, "synthetic.ipynb") if p.rule == "exercise-order"]
+
+
+def _replace_output(nb, index, text):
+    nb.cells[index].outputs = [stdout(text)]
+
+
+def test_exercise_order_accepts_the_layout():
+    assert exercise_rules() == []
+
+
+EXERCISE_CASES = {
+    # name: (edit of the synthetic chapter, cell reported, words of the message)
+    "solution before the check (the old layout)": (
+        lambda nb: nb.cells.insert(14, nb.cells.pop(8)), 7, "must be followed by a check cell"),
+    "no check in the solution": (lambda nb: nb.cells.pop(12), 11, "must be followed by its check cell"),
+    "solution and check in one cell": (
+        lambda nb: setattr(nb.cells[11], "source", nb.cells[11].source + '\ncheck("pool2d_min", pool2d_min)'), 11,
+        "must be followed by its check cell"),
+    "the stub's check shows a pass": (
+        lambda nb: _replace_output(nb, 8, "\u2705 pool2d_min: passed all 40 cases.\n"), 8, "shows a pass"),
+    "the stub's check shows a traceback": (
+        lambda nb: nb.cells[8].outputs.__setitem__(slice(None), [error("NotImplementedError", "")]), 8,
+        "must show 'not written yet'"),
+    "the solution's check fails": (
+        lambda nb: _replace_output(nb, 12, "\u274c pool2d_min: failed 3 of 40 cases.\n"), 12, "must pass"),
+    "the solution's check not run": (lambda nb: _replace_output(nb, 21, ""), 21, "must pass"),
+    "no solution": (lambda nb: nb.cells.__delitem__(slice(19, 23)), 18, "no solution"),
+    "a solution of another exercise": (
+        lambda nb: setattr(nb.cells[19], "source", "````{solution-start} ex-nowhere\n:class: dropdown\n````"), 18,
+        "no solution"),
+    "a solution naming no exercise": (
+        lambda nb: setattr(nb.cells[19], "source", "````{solution-start} ex-nowhere\n:class: dropdown\n````"), 19,
+        "names no exercise label above it"),
+    "no stub": (lambda nb: nb.cells.__delitem__(slice(16, 18)), 15, "no stub"),
+    "stub and check in one cell": (
+        lambda nb: setattr(nb.cells[7], "source", nb.cells[7].source + '\ncheck("pool2d_min", pool2d_min)'), 7,
+        "a cell of its own"),
+    "different checks": (lambda nb: setattr(nb.cells[21], "source", 'check("demo", predicted_shape)'), 21,
+                         "must be the same"),
+    "no exercise-end": (lambda nb: nb.cells.pop(18), 15, "no exercise-end"),
+    "no label": (lambda nb: setattr(nb.cells[15], "source", "````{exercise-start} Predict\n````\n\nText."), 15,
+                 "needs a ':label:'"),
+}
+
+
+@pytest.mark.parametrize("name", EXERCISE_CASES)
+def test_exercise_order_catches(name):
+    edit, cell, words = EXERCISE_CASES[name]
+    found = exercise_rules(edit)
+    assert any(c == cell and words in message for c, message in found), found
+
+
+def test_a_solution_may_show_more_after_its_check():
+    def worked_example(nb):
+        nb.cells.insert(13, new_code_cell("pool2d_min(X, (2, 2))", execution_count=8,
+                                          outputs=[result("array([[0., 1., 2.]])", 8)]))
+    assert exercise_rules(worked_example) == []

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import assert_bits_equal, assert_close, finite_scale, make_input, tf, torch
 
 import poolkit
-from oracles import assert_bits_equal, assert_close, finite_scale, make_input, tf, torch
 
 SEEDS = st.integers(0, 2**32 - 1)
 MAX_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")

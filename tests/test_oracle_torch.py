@@ -14,11 +14,28 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import (
+    FLOATS,
+    INTS,
+    METHODS,
+    assert_bits_equal,
+    assert_close,
+    data_format,
+    finite_scale,
+    make_input,
+    pk,
+    pool_configs,
+    poolkit_input,
+    poolkit_output,
+    torch,
+    torch_avg,
+    torch_avg_separable,
+    torch_fn,
+    torch_max,
+    tup,
+)
 
 import poolkit
-from oracles import (FLOATS, INTS, METHODS, assert_bits_equal, assert_close, data_format, finite_scale,
-                     make_input, pk, pool_configs, poolkit_input, poolkit_output, torch, torch_avg,
-                     torch_avg_separable, torch_fn, torch_max, tup)
 
 SEEDS = st.integers(0, 2**32 - 1)
 

@@ -237,3 +237,35 @@ def test_figures_fit_the_page():
     x = np.zeros((20, 30))
     for fig in (viz.grids([x, x]), viz.windows(x, 3, padding=1), viz.images(x, {"a": x, "b": x, "c": x})):
         assert fig.get_size_inches()[0] <= viz.PAGE_WIDTH + 1e-9
+
+
+# ---------------------------------------------------------------- readable on a phone
+def _min_text_px(fig, column_px):
+    """Smallest text of the figure's SVG in CSS px, shown at natural size or shrunk to the column."""
+    import re
+
+    s = viz.svg(fig)
+    width_pt = float(re.search(r'width="([\d.]+)pt"', s).group(1))
+    sizes = [float(v) for v in re.findall(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px", s)]
+    assert sizes, "the SVG keeps no text as text"
+    return min(sizes) * min(width_pt * 96 / 72, column_px) / width_pt
+
+
+@pytest.mark.parametrize("make", [
+    lambda: viz.grids([np.arange(16.0).reshape(4, 4), np.arange(4.0).reshape(2, 2)], ["input (4×4)", "max 2×2"]),
+    lambda: viz.grids([np.random.default_rng(0).random((8, 8))], ["random values"], suptitle="a grid"),
+    lambda: viz.grids([np.arange(72).reshape(6, 12)]),
+    lambda: viz.windows(np.arange(25.0).reshape(5, 5) - 12, 3, stride=2, padding=1, title="windows"),
+    lambda: viz.windows(np.arange(7.0), 3, stride=2, padding=1, ceil_mode=True, show_dropped=True),
+    lambda: viz.images(np.random.default_rng(0).random((32, 32)),
+                       {"max 2": np.zeros((16, 16)), "avg 4": np.zeros((8, 8))}),
+])
+def test_figure_text_readable_on_a_phone_and_a_desktop(make):
+    fig = make()
+    for column in (358, 757):  # the website's text column at 390 and 1366 px
+        assert _min_text_px(fig, column) >= viz.MIN_TEXT_PX - 0.05, f"text below {viz.MIN_TEXT_PX} px at {column}"
+
+
+def test_svg_is_deterministic():
+    x = np.arange(12.0).reshape(3, 4)
+    assert viz.svg(viz.windows(x, 2)) == viz.svg(viz.windows(x, 2))

@@ -74,8 +74,8 @@ def simd(rounds=15):
     for k in (3, 7):
         p = k // 2
         assert np.array_equal(max_rows_branchy(x, k, p), max_rows_vector(x, k, p))
-        ms = _median_ms({"branchy": lambda: max_rows_branchy(x, k, p),
-                         "vector": lambda: max_rows_vector(x, k, p)}, rounds)
+        ms = _median_ms({"branchy": lambda k=k, p=p: max_rows_branchy(x, k, p),
+                         "vector": lambda k=k, p=p: max_rows_vector(x, k, p)}, rounds)
         out[f"k={k}"] = {"elements": x.size, **{f"{n}_ms": v for n, v in ms.items()}}
     return out
 
@@ -89,9 +89,10 @@ def threads(rounds=9):
         res = {}
         for n in (1, 2):
             numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-            poolkit.max_pool2d(x, shape.k, shape.s, shape.p, method="numba")
-            res[f"{n} thread{'s' * (n > 1)}"] = _median_ms(
-                {"max": lambda: poolkit.max_pool2d(x, shape.k, shape.s, shape.p, method="numba")}, rounds)["max"]
+            def call(x=x, shape=shape):
+                return poolkit.max_pool2d(x, shape.k, shape.s, shape.p, method="numba")
+            call()
+            res[f"{n} thread{'s' * (n > 1)}"] = _median_ms({"max": call}, rounds)["max"]
         out[name] = res
     numba.set_num_threads(before)
     return out

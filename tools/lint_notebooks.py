@@ -9,7 +9,10 @@ A chapter notebook must follow these rules (each is checked here):
 
 ``first-cell``
     The first cell is a markdown cell whose first line is the chapter title,
-    ``# Title`` (one ``#``). The book takes the page title from it.
+    ``# Title`` (one ``#``), or the chapter's label line ``(ch-<slug>)=`` and then
+    the title (``slug``: the file name without its number, ``_`` -> ``-``; it is
+    what ``{numref}`chapter %s <ch-slug>``` refers to). The book takes the page
+    title from it.
 
 ``setup-cell``
     The first code cell is exactly :data:`SETUP_CELL`, tagged ``remove-cell``,
@@ -52,6 +55,17 @@ A chapter notebook must follow these rules (each is checked here):
     and memory addresses (``0x7f3a...``). ``make outputs`` rewrites the paths in
     tracebacks; anything else should not print them.
 
+``exercise-order``
+    Each exercise (README, "Exercises") is, in this order: ``exercise-start`` with a
+    ``:label:``, the learner's stub (the first code cell after it), a check cell
+    (``check("id", name)``), ``exercise-end``; then ``solution-start <label>``, the
+    solution (a code cell), the same check, maybe more cells (a worked example, why it
+    works), ``solution-end``. The stored output of
+    the check after the stub is its report on the untouched stub ("📝 ... not
+    written yet"), never a pass (✅); the check in the solution shows a pass, and
+    nothing else (no ❌, no 📝). Every exercise has its solution, and every
+    solution names an exercise above it.
+
 ``invalid``
     The file is a valid nbformat 4 notebook.
 """
@@ -67,6 +81,10 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's poolkit, before any installed one
+from poolkit.student import CHECK_CALL, SOLUTION_START, _first_directive, exercise_blocks  # noqa: E402
+
+PASS, FAIL, NOT_WRITTEN = "\u2705", "\u274c", "\U0001f4dd"
 
 
 def published_location(root: Path = ROOT) -> tuple:
@@ -205,9 +223,22 @@ def lint_notebook(nb, path: str = "<notebook>") -> list[Problem]:
 
     # first-cell
     first = cells[0] if cells else None
-    if first is None or first.get("cell_type") != "markdown" or not re.match(r"# \S", _source(first).lstrip()):
+    text = _source(first).lstrip() if first is not None else ""
+    label = re.match(r"\((?P<label>[^()\s]*)\)=[ \t]*\n\s*", text)
+    title = text[label.end() if label else 0:]
+    if first is None or first.get("cell_type") != "markdown" or not re.match(r"# \S", title):
         add(0 if cells else None, None, "first-cell",
-            "the first cell must be a markdown cell starting with the chapter title, '# Title'")
+            "the first cell must be a markdown cell starting with the chapter title, '# Title' "
+            "(after the chapter's label line '(ch-<slug>)=')")
+    elif label:
+        slug = re.match(r"\d+_(?P<slug>\w+)\.ipynb$", Path(path).name)
+        want = f"ch-{slug.group('slug').replace('_', '-')}" if slug else None
+        if not label.group("label").startswith("ch-") or want and label.group("label") != want:
+            add(0, None, "first-cell", f"the chapter's label line is ({label.group('label')})=; it must be "
+                                       f"({want or 'ch-<slug>'})=, from the file name")
+
+    problems += [Problem(path, i, _code_index(cells, i), "exercise-order", message)
+                 for i, message in exercise_order(nb)]
 
     code_index = -1
     expected_count = 1
@@ -281,6 +312,76 @@ def lint_notebook(nb, path: str = "<notebook>") -> list[Problem]:
                         add(i, code_index, "machine-text",
                             f"{what} in the output ({kind}): {_snippet(text, m)!r}")
     return problems
+
+
+def _code_index(cells, index: int) -> int | None:
+    if index is None or index >= len(cells) or cells[index].get("cell_type") != "code":
+        return None
+    return sum(c.get("cell_type") == "code" for c in cells[:index])
+
+
+def _printed(cell) -> str:
+    return "".join(text for output in cell.get("outputs", []) for _, text in _output_texts(output))
+
+
+def exercise_order(nb) -> list[tuple[int, str]]:
+    """(cell index, message) for each breach of the ``exercise-order`` rule."""
+    cells = nb.get("cells", [])
+    found = []
+    blocks = exercise_blocks(nb)
+    labels = {block.label for block in blocks}
+    for block in blocks:
+        name = f"exercise {block.label}"
+        if not _first_directive(_source(cells[block.start]), ("exercise-start",))[2].get("label"):
+            found.append((block.start, "exercise-start needs a ':label:' (the solution-start names it)"))
+        if block.end is None:
+            found.append((block.start, f"{name}: no exercise-end after its exercise-start"))
+            continue
+        if block.stub is None:
+            found.append((block.start, f"{name}: no stub (the reader's code cell) before exercise-end"))
+            continue
+        if CHECK_CALL.search(_source(cells[block.stub])):
+            found.append((block.stub, f"{name}: the stub must be a cell of its own, the check comes after it"))
+        checks = [i for i in block.checks if CHECK_CALL.search(_source(cells[i]))]
+        if not checks:
+            found.append((block.stub, f"{name}: the stub must be followed by a check cell, check(\"id\", name), "
+                                      "before exercise-end"))
+        for i in checks:
+            printed = _printed(cells[i])
+            if PASS in printed:
+                found.append((i, f"{name}: the check after the stub shows a pass; its stored output must be "
+                                 "the report on the untouched stub ('not written yet')"))
+            elif NOT_WRITTEN not in printed:
+                found.append((i, f"{name}: the check after the stub must show 'not written yet' ({NOT_WRITTEN}) "
+                                 f"for the untouched stub; it shows {printed.strip()[:60]!r}"))
+        if block.solution_start is None:
+            found.append((block.end, f"{name}: no solution: add solution-start {block.label} ... solution-end "
+                                     "after exercise-end"))
+            continue
+        if block.solution_end is None:
+            found.append((block.solution_start, f"{name}: solution-start has no solution-end"))
+            continue
+        last = next((i for i in block.solution_checks if CHECK_CALL.search(_source(cells[i]))), None)
+        if block.solution is None or CHECK_CALL.search(_source(cells[block.solution])) or last is None:
+            found.append((block.solution if block.solution is not None else block.solution_start,
+                          f"{name}: the solution (a code cell of its own) must be followed by its check cell, "
+                          "the same check as after the stub, before solution-end"))
+            continue
+        printed = _printed(cells[last])
+        if PASS not in printed or FAIL in printed or NOT_WRITTEN in printed:
+            found.append((last, f"{name}: the check in the solution must pass (✅); it shows "
+                                f"{printed.strip()[:60]!r}"))
+        stub_ids = [m.group(2) for i in checks for m in CHECK_CALL.finditer(_source(cells[i]))]
+        solution_ids = [m.group(2) for m in CHECK_CALL.finditer(_source(cells[last]))]
+        if checks and stub_ids != solution_ids:
+            found.append((last, f"{name}: the solution's check grades {solution_ids}, the check after the stub "
+                                f"{stub_ids}: they must be the same"))
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") == "markdown" and SOLUTION_START.search(_source(cell)):
+            directive = _first_directive(_source(cell), ("solution-start",))
+            if directive and directive[1] not in labels:
+                found.append((index, f"solution-start {directive[1]!r} names no exercise label above it"))
+    return sorted(found)
 
 
 def notebook_paths(args: list[str]) -> list[Path]:

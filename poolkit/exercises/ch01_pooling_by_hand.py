@@ -1,4 +1,5 @@
-"""Exercises of chapter 1, "Pooling by hand": the loop, its output size, its cost.
+"""Exercises of chapter 1, "Pooling by hand": the loop, its output size, its cost, softmax
+pooling, and (a prediction) max pooling built from convolutions and ReLUs.
 
 Every ``like=`` function below makes one common mistake on purpose: when a
 learner's answer equals its result, the learner gets that mistake's hint.
@@ -7,7 +8,7 @@ learner's answer equals its result, the learner gets that mistake's hint.
 import numpy as np
 
 from .. import naive
-from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, randint, random_values, register
+from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
 from ..functional import avg_pool2d, max_pool2d
 from ..geometry import output_size
 
@@ -24,6 +25,14 @@ def _random_plane(rng):
     """A random (H, W) plane and a pool_size that fits it."""
     h, w = randint(rng, 1, 6), randint(rng, 1, 6)
     return random_values(rng, (h, w)), (randint(rng, 1, h), randint(rng, 1, w))
+
+
+def _min_with(X, window):
+    """What a min-pooling loop returns with ``window``: empty where it does not fit X (the
+    loop runs no step), where naive.pool2d refuses such a window."""
+    if window[0] > X.shape[0] or window[1] > X.shape[1]:
+        return np.zeros((max(0, X.shape[0] - window[0] + 1), max(0, X.shape[1] - window[1] + 1)))
+    return naive.pool2d(X, window, "min")
 
 
 _SIGN = ("Your values have the wrong sign: a min built from a max takes two negations, "
@@ -49,7 +58,7 @@ register(Exercise(
         Mistake(_SIGN, like=lambda X, pool_size: -naive.pool2d(X, pool_size, "min")),
         Mistake("Your windows have the wrong shape: pool_size is (p_h, p_w), a window p_h "
                 "rows high and p_w columns wide.",
-                like=lambda X, pool_size: naive.pool2d(X, _not_square(pool_size), "min")),
+                like=lambda X, pool_size: _min_with(X, _not_square(pool_size))),
     ],
     hint="Work out the first window of this input by hand: its smallest element is the "
          "first output value. Then compare with your output.",
@@ -194,4 +203,88 @@ register(Exercise(
     hint="Split the count in two: how many windows are there in all, and how many "
          "comparisons does one window need?",
     spoilers=["c * h_out * w_out * (p_h * p_w - 1)", "(p_h * p_w - 1)"],
+))
+
+
+# ---------------------------------------------------------------- softmax_pool
+def softmax_pool2d(X, pool_size, t):
+    """Softmax pooling (d2l's exercise), stride 1, no padding: each window's elements
+    weighted by ``softmax(window / t)``. ``t -> 0`` gives max pooling, ``t -> inf``
+    average pooling. The reference for ``softmax_pool``."""
+    X = np.asarray(X, dtype=float)
+    p_h, p_w = pool_size
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + p_h, j:j + p_w]
+            w = np.exp((window - window.max()) / t)     # the max subtracted: no overflow
+            Y[i, j] = (w * window).sum() / w.sum()
+    return Y
+
+
+def _random_softmax_case(rng):
+    X, pool_size = _random_plane(rng)
+    return X, pool_size, [0.1, 0.5, 1.0, 2.0, 10.0, 1000.0][randint(rng, 0, 5)]
+
+
+def _softmax_times(X, pool_size, t):
+    """Weights ``softmax(window * t)``: the temperature multiplied instead of divided."""
+    return softmax_pool2d(X, pool_size, 1 / t)
+
+
+def _softmax_weights_only(X, pool_size, t):
+    """The largest softmax weight of each window, not the weighted sum of its elements."""
+    X = np.asarray(X, dtype=float)
+    p_h, p_w = pool_size
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i, j in np.ndindex(*Y.shape):
+        window = X[i:i + p_h, j:j + p_w]
+        w = np.exp((window - window.max()) / t)
+        Y[i, j] = w.max() / w.sum()
+    return Y
+
+
+register(Exercise(
+    id="softmax_pool", title="Softmax pooling, between max and average", chapter=1,
+    signature="softmax_pool(X, pool_size, t)",
+    reference=softmax_pool2d,
+    cases=[
+        (np.array([[1.0, 2.0], [3.0, 4.0]]), (2, 2), 1.0),
+        (np.arange(9.0).reshape(3, 3), (2, 2), 0.1),
+        (np.arange(9.0).reshape(3, 3), (2, 2), 1000.0),
+        (np.array([[1.5, -2.0, 0.5, 3.0], [-1.0, 4.0, -3.5, 2.0], [0.0, 2.5, 1.0, -0.5]]), (2, 3), 2.0),
+    ],
+    random_case=_random_softmax_case,
+    rtol=1e-6,
+    mistakes=[
+        Mistake("Your weights get sharper as t grows: divide the window by the temperature "
+                "t before the exponential, so that a small t favours the largest element.",
+                like=_softmax_times),
+        Mistake("Your values are softmax weights, not pooled values: each output is the sum "
+                "of the window's elements, each multiplied by its weight.",
+                like=_softmax_weights_only),
+        Mistake("Your result ignores the temperature t: it scales the window before the "
+                "exponential.",
+                like=lambda X, pool_size, t: softmax_pool2d(X, pool_size, 1.0) if t != 1.0 else None),
+        Mistake("Your result is the plain maximum of each window: the weights must be "
+                "softmax(window / t), which only tends to the maximum as t gets small.",
+                like=lambda X, pool_size, t: naive.pool2d(X, pool_size, "max")),
+    ],
+    hint="Work out the first window of this case by hand: its weights exp(x / t), "
+         "divided by their sum, then the weighted sum of the window's elements.",
+))
+
+
+# ---------------------------------------------------------------- relu_max_layers (a prediction)
+register(Prediction(
+    id="relu_max_layers", title="Max pooling from convolutions and ReLUs", chapter=1,
+    name="relu_net",
+    answer=(3, 2, 4),
+    hint="One layer takes the maximum of two neighbours along one axis. How many "
+         "channels does b + ReLU(a - b) need when b may be negative (a ReLU of b alone "
+         "loses its negative part)? A 2x2 window takes one such step along each axis; "
+         "how many steps does the maximum of 3 neighbours take?",
+    explanation="Three channels, ReLU(a - b), ReLU(b) and ReLU(-b); the next layer's "
+                "convolution adds them up as ReLU(a - b) + ReLU(b) - ReLU(-b). A row of 3 "
+                "needs two pairwise steps, so 3x3 takes 2 + 2 layers.",
 ))

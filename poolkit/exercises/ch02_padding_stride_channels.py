@@ -1,5 +1,6 @@
 """Exercises of chapter 2, "Padding, stride, channels": padded and strided windows,
-ceil mode, batches of channels, TensorFlow's SAME padding.
+ceil mode, batches of channels, TensorFlow's SAME padding, and (a prediction) the cost
+of pooling with padding.
 
 Every ``like=`` function below makes one common mistake on purpose: when a
 learner's answer equals its result, the learner gets that mistake's hint.
@@ -7,7 +8,7 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, randint, random_values, register
+from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
 from ..functional import max_pool2d
 from ..geometry import output_size, same_padding
 
@@ -179,4 +180,19 @@ register(Exercise(
     hint="First work out how many outputs SAME keeps for this case and how long the padded "
          "input must be for them; then split the padding between the two ends.",
     spoilers=["need // 2", "(out - 1) * s + k - n", "ceil(n / s)"],
+))
+
+
+# ---------------------------------------------------------------- padded_cost (a prediction)
+register(Prediction(
+    id="padded_cost", title="The cost of pooling with padding", chapter=2,
+    name="comparisons",
+    answer=(128, 84),
+    hint="Count the windows first (the output size), then the comparisons of one window: "
+         "finding the largest of m numbers takes m - 1. With padding skipped, m is the "
+         "number of real elements, which depends on where the window sits: a corner, an "
+         "edge or the inside.",
+    explanation="16 windows of 9 elements: 16 * 8 = 128. Skipping the padding: 4 corner "
+                "windows of 4 real elements, 8 edge windows of 6 and 4 inner windows of 9: "
+                "4 * 3 + 8 * 5 + 4 * 8 = 84.",
 ))

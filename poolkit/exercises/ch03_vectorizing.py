@@ -1,5 +1,6 @@
 """Exercises of chapter 3, "From loops to arrays": max pooling through a column matrix,
-the reshape trick and where it applies, and col2im's accumulation.
+the reshape trick and where it applies, col2im's accumulation, and (a prediction) the
+memory of a column matrix.
 
 Every ``like=`` function below makes one common mistake on purpose: when a
 learner's answer equals its result, the learner gets that mistake's hint.
@@ -7,7 +8,7 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import Exercise, Mistake, randint, random_values, random_window, register
+from ..checks import Exercise, Mistake, Prediction, randint, random_values, random_window, register
 from ..functional import avg_pool2d, max_pool2d
 from ..im2col import col2im
 
@@ -203,4 +204,18 @@ register(Exercise(
     hint="Take the first row of cols for this case and write down, for each of its k*k "
          "values, the input element it belongs to (or the padding). Then follow one "
          "input element that two windows share.",
+))
+
+
+# ---------------------------------------------------------------- im2col_megabytes (a prediction)
+register(Prediction(
+    id="im2col_megabytes", title="The memory of a column matrix", chapter=3,
+    name="megabytes",
+    answer=14.450688,          # 8 * 64 * 28 * 28 rows, 9 columns, 4 bytes
+    rtol=0.02,
+    hint="The matrix has one row per output element (N * C * o_h * o_w) and one column "
+         "per tap (k * k); each float32 takes 4 bytes, and 1 MB is 10**6 bytes. Work out "
+         "o_h with the output-size formula first.",
+    explanation="o_h = o_w = (56 + 2 - 3) // 2 + 1 = 28, so 8 * 64 * 28 * 28 = 401,408 rows "
+                "of 9 taps of 4 bytes: 14.45 MB, 2.25 times the input's 6.42 MB.",
 ))

@@ -1,6 +1,7 @@
 """Exercises of chapter 4, "The backward pass": max pooling's gradient from the forward's
 indices, average pooling's with a divisor that counts only real elements, and the three
-ways of sharing a gradient between tied maxima.
+ways of sharing a gradient between tied maxima, and (a prediction) where a gradient goes
+when windows overlap and tie.
 
 Every ``like=`` function below makes one common mistake on purpose: when a
 learner's answer equals its result, the learner gets that mistake's hint.
@@ -8,17 +9,17 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import Exercise, Mistake, randint, random_values, random_window, register
+from ..checks import Exercise, Mistake, Prediction, randint, random_values, random_window, register
 from ..functional import max_pool2d
 
 
 def _route(dy, indices, x_shape):
-    from ..backward import route   # imported when first graded
+    from ..backward import route  # imported when first graded
     return route(dy, indices, x_shape)
 
 
 def _avg_pool2d_backward(*args, **kwargs):
-    from ..backward import avg_pool2d_backward   # imported when first graded
+    from ..backward import avg_pool2d_backward  # imported when first graded
     return avg_pool2d_backward(*args, **kwargs)
 
 
@@ -237,4 +238,17 @@ register(Exercise(
     ],
     hint="Take the first window of this case: find its maxima, decide under this case's "
          "policy what each element receives, and compare with your output.",
+))
+
+
+# ---------------------------------------------------------------- tie_gradient (a prediction)
+register(Prediction(
+    id="tie_gradient", title="Which element receives the gradient", chapter=4,
+    name="predicted_dx",
+    answer=(0, 2, 1, 0),
+    hint="List the three windows and the element each one picks: at a tie, the first "
+         "maximum in scan order. Each window hands its gradient, 1, to the element it "
+         "picked, and an element picked twice receives both.",
+    explanation="The windows [1, 3], [3, 3] and [3, 2] pick x[1], x[1] (the first of the "
+                "tie) and x[2].",
 ))

@@ -1,5 +1,6 @@
-"""Exercises of chapter 5, "Pooling in PyTorch": averages that leave the padding out,
-adaptive windows, unpooling with indices.
+"""Exercises of chapter 5, "Pooling in PyTorch": the output shape of ResNet's first
+pooling (a prediction), averages that leave the padding out, adaptive windows,
+unpooling with indices.
 
 Every ``like=`` function below makes one common mistake on purpose: when a
 learner's answer equals its result, the learner gets that mistake's hint.
@@ -7,8 +8,18 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import Exercise, Mistake, randint, random_values, register
+from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
 from ..functional import adaptive_avg_pool1d, avg_pool1d, max_pool1d
+
+# ---------------------------------------------------------------- predict_resnet_pool
+register(Prediction(
+    id="predict_resnet_pool", title="The output shape of ResNet's first pooling", chapter=5,
+    name="predicted_shape",
+    answer=(8, 64, 56, 56),
+    hint="N and C pass through unchanged. For H and W, use the output-size formula with "
+         "n = 112, k = 3, s = 2, p = 1 and d = 1, rounding down.",
+    explanation="floor((112 + 2 - 3) / 2) + 1 = 56: the pooling halves 112 x 112.",
+))
 
 
 # ---------------------------------------------------------------- avg_exclude_pad

@@ -1,4 +1,5 @@
-"""Exercises of chapter 6, "Pooling in TensorFlow": TensorFlow's max pooling of NaN and
+"""Exercises of chapter 6, "Pooling in TensorFlow": where max_pool_with_argmax points (a
+prediction), TensorFlow's max pooling of NaN and
 -inf, the sizes after a convolution and a pooling, and the flat indices of
 ``max_pool_with_argmax``.
 
@@ -8,9 +9,21 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, randint, random_values, register
+from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
 from ..functional import max_pool1d, max_pool2d, max_pool_with_argmax
 from ..geometry import output_size
+
+# ---------------------------------------------------------------- predict_tf_argmax
+register(Prediction(
+    id="predict_tf_argmax", title="Where max_pool_with_argmax points", chapter=6,
+    name="predicted_index",
+    answer=1,
+    hint="Find the largest element of channel 1 first (the values are negative). Then "
+         "count where it sits in the flattened (H, W, C) array of its example: the "
+         "channels vary fastest.",
+    explanation="PyTorch would say 0, the position in the channel's own plane; "
+                "TensorFlow counts (y * W + x) * C + c.",
+))
 
 
 # ---------------------------------------------------------------- tf_max_pool1d

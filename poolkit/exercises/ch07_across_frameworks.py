@@ -1,4 +1,5 @@
-"""Exercises of chapter 7, "Across frameworks": TensorFlow's SAME max pooling written in
+"""Exercises of chapter 7, "Across frameworks": a SAME average predicted by hand,
+TensorFlow's SAME max pooling written in
 PyTorch, PyTorch's default average pooling written in TensorFlow, and ceil_mode as
 padding.
 
@@ -10,9 +11,21 @@ mistake's hint.
 
 import numpy as np
 
-from ..checks import Exercise, Mistake, randint, random_values, register
+from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
 from ..functional import avg_pool2d, max_pool2d
 from ..geometry import output_size, same_padding
+
+# ---------------------------------------------------------------- predict_same_average
+register(Prediction(
+    id="predict_same_average", title="A SAME average, by hand", chapter=7,
+    name="predicted_output",
+    answer=(1.5, 3.0),
+    atol=1e-6,
+    hint="SAME keeps ceil(n / s) outputs. Work out its padding and on which side the "
+         "extra element goes, then remember what TensorFlow's average divides by.",
+    explanation="PyTorch's F.avg_pool1d(x, 2, 2, padding=1) gives (0.5, 2.5) on the same "
+                "input: its padding is on both sides and counts in the divisor.",
+))
 
 
 # ---------------------------------------------------------------- same_max_pool_torch

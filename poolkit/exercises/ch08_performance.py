@@ -1,12 +1,12 @@
-"""Exercises of chapter 8, "What it costs": the bytes a pooling layer moves, the
-comparisons it makes directly and in separable passes, and the chunk of planes that
-fits a cache.
+"""Exercises of chapter 8, "What it costs": the memory of im2col's column matrix (a
+prediction), the bytes a pooling layer moves, and the comparisons it makes directly
+and in separable passes.
 
 Every ``like=`` function below makes one common mistake on purpose: when a
 learner's answer equals its result, the learner gets that mistake's hint.
 """
 
-from ..checks import ONE_TOO_MANY, Exercise, Mistake, randint, register
+from ..checks import Exercise, Mistake, Prediction, randint, register
 
 
 def _out(n, k, s, p):
@@ -19,6 +19,20 @@ def _random_pooling(rng):
     p = randint(rng, 0, k // 2)
     h, w = (randint(rng, max(1, k - 2 * p), 40) for _ in range(2))
     return (randint(rng, 1, 64), randint(rng, 1, 256), h, w), k, randint(rng, 1, 3), p
+
+
+# ---------------------------------------------------------------- predict_im2col_mib
+register(Prediction(
+    id="predict_im2col_mib", title="The memory of im2col's column matrix", chapter=8,
+    name="predicted_mib",
+    answer=9 * 32 * 64 * 28 * 28 * 4 / 2 ** 20,   # k*k rows per output, float32
+    rtol=0.03,
+    hint="Count the outputs of one plane first (the output-size formula), then the "
+         "planes; each output has one column of k * k elements, 4 bytes each. "
+         "1 MiB is 2**20 bytes.",
+    explanation="About 2.25 times the 24.5 MiB input, (k / s) ** 2 = 9 / 4, written "
+                "and then read again.",
+))
 
 
 # ---------------------------------------------------------------- bytes_moved
@@ -105,46 +119,4 @@ register(Exercise(
     hint="For this case, count the maxima each pass must produce and the elements each one "
          "compares; then the direct scan's windows and their elements.",
     spoilers=["(k - 1)", "k - 1", "k*k - 1", "k * k - 1"],
-))
-
-
-# ---------------------------------------------------------------- planes_per_chunk
-def _planes(cache_bytes, H, W, p, itemsize, buffers=2, pad=True, at_least=1, bits=False):
-    plane = buffers * (H + 2 * p if pad else H) * (W + 2 * p if pad else W) * itemsize * (8 if bits else 1)
-    return max(at_least, cache_bytes // plane)
-
-
-def _random_chunk_case(rng):
-    H, W = randint(rng, 1, 300), randint(rng, 1, 300)
-    return 2 ** randint(rng, 12, 21), H, W, randint(rng, 0, 3), 2 ** randint(rng, 0, 3)
-
-
-register(Exercise(
-    id="planes_per_chunk", title="A chunk that fits the cache", chapter=8,
-    signature="planes_per_chunk(cache_bytes, H, W, p, itemsize)",
-    reference=lambda cache_bytes, H, W, p, itemsize: _planes(cache_bytes, H, W, p, itemsize),
-    cases=[
-        (512 * 1024, 56, 56, 1, 4),
-        (1024 * 1024, 112, 112, 1, 4),
-        (256 * 1024, 14, 14, 0, 2),
-        (32 * 1024, 1024, 1024, 3, 4),
-    ],
-    random_case=_random_chunk_case,
-    returns="int",
-    mistakes=[
-        Mistake("You left room for one buffer per plane: a pass reads one padded buffer and "
-                "writes another of the same size, and both must stay in the cache.",
-                like=lambda c, H, W, p, i: _planes(c, H, W, p, i, buffers=1)),
-        Mistake("Your buffers have no padding: each padded plane has p more elements on every "
-                "side, in both dimensions.",
-                like=lambda c, H, W, p, i: _planes(c, H, W, p, i, pad=False)),
-        Mistake("Your answer is 0 when one plane does not fit: a chunk holds at least one "
-                "plane (the pass would still work, just out of cache).",
-                like=lambda c, H, W, p, i: _planes(c, H, W, p, i, at_least=0)),
-        Mistake("Your sizes are in bits: cache_bytes and itemsize are both in bytes.",
-                like=lambda c, H, W, p, i: _planes(c, H, W, p, i, bits=True)),
-        ONE_TOO_MANY,
-    ],
-    hint="Compute the bytes of the two padded buffers of one plane, then how many whole "
-         "planes fit in cache_bytes.",
 ))

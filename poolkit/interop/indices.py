@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import _show
+from ..geometry import show
 
 
 def torch_indices_to_tf(indices, input_shape, include_batch_in_index=False) -> np.ndarray:
@@ -30,7 +30,7 @@ def torch_indices_to_tf(indices, input_shape, include_batch_in_index=False) -> n
     shape = _full_shape(input_shape, idx, "input_shape")
     n, c, plane = shape[0], shape[1], int(np.prod(shape[2:]))
     if idx.shape[:2] != (n, c):
-        raise ValueError(f"indices has shape {idx.shape} but input_shape={_show(input_shape)}: batch and channels "
+        raise ValueError(f"indices has shape {idx.shape} but input_shape={show(input_shape)}: batch and channels "
                          "must match (both channels-first)")
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         raise ValueError(f"indices must lie in [0, {plane}) (one {'x'.join(map(str, shape[2:]))} plane), "
@@ -60,7 +60,7 @@ def tf_argmax_to_torch(argmax, input_shape, include_batch_in_index=False) -> np.
     shape = _full_shape(input_shape, arg, "input_shape")
     n, c, plane = shape[0], shape[-1], int(np.prod(shape[1:-1]))
     if (arg.shape[0], arg.shape[-1]) != (n, c):
-        raise ValueError(f"argmax has shape {arg.shape} but input_shape={_show(input_shape)}: batch and channels "
+        raise ValueError(f"argmax has shape {arg.shape} but input_shape={show(input_shape)}: batch and channels "
                          "must match (both channels-last)")
     dims = arg.ndim - 2
     if _bool(include_batch_in_index, "include_batch_in_index"):
@@ -89,7 +89,7 @@ def _int_array(value, name):
 def _full_shape(shape, like, name):
     shape = tuple(int(v) for v in shape)
     if len(shape) != like.ndim:
-        raise ValueError(f"{name}={_show(shape)} must have {like.ndim} entries, one per axis of the indices")
+        raise ValueError(f"{name}={show(shape)} must have {like.ndim} entries, one per axis of the indices")
     return shape
 
 

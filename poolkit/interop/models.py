@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Tuple
 
 import numpy as np
 
 from .tf_to_torch import to_torch
 from .torch_to_tf import to_tensorflow
-from .translation import Translation, _framework, _relayout, _shape_text
+from .translation import Translation, import_framework, relayout, shape_text
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class ModelTranslation:
     """
 
     source: str
-    layers: Tuple[LayerTranslation, ...]
+    layers: tuple[LayerTranslation, ...]
 
     @property
     def code(self) -> str:
@@ -56,8 +55,8 @@ class ModelTranslation:
         for t in self.layers:
             out = t.translation.output_shape
             if len(out) == len(t.input_shape):
-                out = _relayout(out, t.translation.layout == "channels_last", source_last)
-            rows.append((t.name, _shape_text(t.input_shape), _shape_text(out), t.translation.summary))
+                out = relayout(out, t.translation.layout == "channels_last", source_last)
+            rows.append((t.name, shape_text(t.input_shape), shape_text(out), t.translation.summary))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         return "\n".join("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows)
 
@@ -91,10 +90,10 @@ def _to_layout(x, last, to_last):
 
 def _run_source(source, layer, x):
     if source == "torch":
-        torch = _framework("torch")
+        torch = import_framework("torch")
         with torch.no_grad():
             return layer(torch.from_numpy(x)).numpy()
-    return np.asarray(layer(_framework("tensorflow").constant(x)))
+    return np.asarray(layer(import_framework("tensorflow").constant(x)))
 
 
 def translate_model(model, input_shape=None) -> ModelTranslation:
@@ -124,7 +123,7 @@ def _is_torch_module(model):
 
 
 def _translate_torch_model(model, input_shape):
-    torch = _framework("torch")
+    torch = import_framework("torch")
     nn = torch.nn
     if input_shape is None:
         raise ValueError("input_shape (N, C, *spatial) is required to translate a PyTorch model: the pooling "

@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import math
 
-from ..geometry import Axis, _show, build_axes
-from .translation import (Step, Translation, _Raw, _call, _channels_last, _dims_from, _explicit_pads, _guard,
-                          _kind, _layout_name, _layout_step, _lit, _mask_steps, _relayout, _shape, _tf_window,
-                          _torch_pad)
+from ..geometry import Axis, build_axes, show
+from .translation import (
+    Raw,
+    Step,
+    Translation,
+    call_text,
+    check_kind,
+    dims_from,
+    explicit_pads,
+    guard_step,
+    layout_name,
+    layout_of,
+    layout_step,
+    literal,
+    mask_steps,
+    relayout,
+    split_shape,
+    tf_window,
+    torch_pad_step,
+)
 
 
 def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="channels_last", input_shape=None,
@@ -53,49 +69,49 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
     -------
     :class:`Translation` whose code takes ``x`` in ``layout``, shaped as ``input_shape``.
     """
-    kind, kind_dims = _kind(kind, ("max", "avg", "global_max", "global_avg"))
-    last, named = _channels_last(data_format, "data_format")
+    kind, kind_dims = check_kind(kind, ("max", "avg", "global_max", "global_avg"))
+    last, named = layout_of(data_format, "data_format")
     if kind_dims and named and kind_dims != named:
         raise ValueError(f"kind={kind!r} pools {kind_dims}-D data but data_format={data_format!r} is {named}-D")
-    dims = _dims_from(named or kind_dims, input_shape, (pool_size, "pool_size"), (strides, "strides"))
-    code_last = last if layout is None else _channels_last(layout, "layout")[0]
-    n, c, spatial = _shape(input_shape, last)
-    fmt = data_format if named else _layout_name(dims, last)
+    dims = dims_from(named or kind_dims, input_shape, (pool_size, "pool_size"), (strides, "strides"))
+    code_last = last if layout is None else layout_of(layout, "layout")[0]
+    n, c, spatial = split_shape(input_shape, last)
+    fmt = data_format if named else layout_name(dims, last)
     if kind.startswith("global"):
-        return _global_to_torch(kind, dims, code_last, n, c, spatial, keepdims, _source or _call(
+        return _global_to_torch(kind, dims, code_last, n, c, spatial, keepdims, _source or call_text(
             "tf.reduce_" + ("max" if kind == "global_max" else "mean"), "x",
-            axis=_Raw(_lit(tuple(range(1, dims + 1) if last else range(2, dims + 2)), compress=False)),
+            axis=Raw(literal(tuple(range(1, dims + 1) if last else range(2, dims + 2)), compress=False)),
             keepdims=keepdims))
     if pool_size is None:
         raise ValueError(f"pool_size is required for kind={kind!r}")
-    k = _tf_window(pool_size, dims, "pool_size", last)
-    s = k if strides is None else _tf_window(strides, dims, "strides", last)
-    d = _tf_window(dilations, dims, "dilations", last)
+    k = tf_window(pool_size, dims, "pool_size", last)
+    s = k if strides is None else tf_window(strides, dims, "strides", last)
+    d = tf_window(dilations, dims, "dilations", last)
     if isinstance(padding, str):
         mode = padding.upper()
         if mode not in ("SAME", "VALID"):
             raise ValueError(f"padding={padding!r} must be 'SAME', 'VALID' or explicit pairs")
         pads = None
     else:
-        mode, pads = "EXPLICIT", _explicit_pads(padding, dims, last)
+        mode, pads = "EXPLICIT", explicit_pads(padding, dims, last)
     dilated = any(v > 1 for v in d)
     function = f"tf.nn.{kind}_pool{dims}d"
     if dilated:
         function = "tf.nn.pool"
         if kind == "avg":
-            raise ValueError(f"dilations={_show(dilations)} with kind='avg' has no PyTorch equivalent: "
+            raise ValueError(f"dilations={show(dilations)} with kind='avg' has no PyTorch equivalent: "
                              "torch.nn.functional.avg_pool has no dilation (a depthwise F.conv with a dilated "
                              "kernel of 1/K would compute it, but not as a pooling call)")
         if mode != "VALID" or any(v > 1 for v in s):
-            raise ValueError(f"dilations={_show(dilations)} needs padding='VALID' and strides=1: tf.nn.pool "
+            raise ValueError(f"dilations={show(dilations)} needs padding='VALID' and strides=1: tf.nn.pool "
                              "refuses SAME and strides > 1 with a dilation")
     if mode == "EXPLICIT":
         if kind != "max" or dims == 3:
-            raise ValueError(f"padding={_show(padding)}: explicit padding exists only for tf.nn.max_pool1d and "
+            raise ValueError(f"padding={show(padding)}: explicit padding exists only for tf.nn.max_pool1d and "
                              "max_pool2d; TensorFlow's avg_pool and max_pool3d take 'SAME' or 'VALID'")
         for i, ((b, a), ki) in enumerate(zip(pads, k)):
             if b >= ki or a >= ki:
-                raise ValueError(f"padding={_show(padding)}: pad {max(b, a)} in spatial dimension {i} must be "
+                raise ValueError(f"padding={show(padding)}: pad {max(b, a)} in spatial dimension {i} must be "
                                  f"smaller than the window size {ki} (TensorFlow's rule)")
     special = match_special and kind == "max"
     if special and dims == 3:
@@ -115,24 +131,24 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
             for i, (L, ki, si, (b, a)) in enumerate(zip(spatial, k, s, pads)):
                 out = (L + b + a - ki) // si + 1
                 if out < 1:
-                    raise ValueError(f"padding={_show(padding)}: input size {L} padded by {b + a} is smaller "
+                    raise ValueError(f"padding={show(padding)}: input size {L} padded by {b + a} is smaller "
                                      f"than the window {ki} in spatial dimension {i}")
                 axes.append(Axis.regular_windows(L, ki, si, 1, b, a, out))
         pads = tuple(a.padding() for a in axes)
     elif pads is None:
         pads = ((0, 0),) * dims  # VALID
 
-    source = _source or _call(function, "x", **(
-        dict(window_shape=_Raw(_lit(k, compress=False)), pooling_type="MAX", strides=s, padding=mode,
-             dilations=_Raw(_lit(d, compress=False))) if dilated else
-        dict(ksize=k, strides=s, padding=mode if pads is None or mode != "EXPLICIT" else _Raw(_tf_pads_text(
+    source = _source or call_text(function, "x", **(
+        dict(window_shape=Raw(literal(k, compress=False)), pooling_type="MAX", strides=s, padding=mode,
+             dilations=Raw(literal(d, compress=False))) if dilated else
+        dict(ksize=k, strides=s, padding=mode if pads is None or mode != "EXPLICIT" else Raw(_tf_pads_text(
             pads, last)), data_format=fmt)))
 
     steps = []
     if mode == "SAME":
-        steps.append(_guard(spatial, dims, code_last, "SAME's padding depends on the input size"))
+        steps.append(guard_step(spatial, dims, code_last, "SAME's padding depends on the input size"))
     if code_last:
-        steps.append(_layout_step("torch", "x", dims, to_last=False, reason="PyTorch pools channels-first"))
+        steps.append(layout_step("torch", "x", dims, to_last=False, reason="PyTorch pools channels-first"))
     pool = f"F.{kind}_pool{dims}d"
     symmetric = all(b == a for b, a in pads)
     padded = any(b or a for b, a in pads)
@@ -144,10 +160,10 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
         if padded and symmetric and all(b <= ki // 2 for (b, _), ki in zip(pads, k)):
             kw["padding"] = tuple(b for b, _ in pads)
         elif padded:
-            steps.append(_torch_pad(pads, -math.inf, "pad with -inf, which max never picks"))
+            steps.append(torch_pad_step(pads, -math.inf, "pad with -inf, which max never picks"))
         if dilated:
             kw["dilation"] = d
-        steps.append(Step("pool", "y = " + _call(pool, "x", **kw), "", dict(function=pool, **kw)))
+        steps.append(Step("pool", "y = " + call_text(pool, "x", **kw), "", dict(function=pool, **kw)))
         if special:
             steps.append(Step("special", "y = y.clamp(min=torch.finfo(y.dtype).min)",
                               "and never returns less than the dtype's lowest value", {}))
@@ -155,18 +171,18 @@ def to_torch(kind, pool_size=None, strides=None, padding="VALID", data_format="c
         kw = dict(kernel_size=k, stride=s)
         fits = dims < 3 or all(L >= ki for L, ki in zip(spatial or k, k))  # avg_pool3d wants L >= k
         if not padded:
-            steps.append(Step("pool", "y = " + _call(pool, "x", **kw), "", dict(function=pool, **kw)))
+            steps.append(Step("pool", "y = " + call_text(pool, "x", **kw), "", dict(function=pool, **kw)))
         elif symmetric and fits:
             kw.update(padding=tuple(b for b, _ in pads), count_include_pad=False)
-            steps.append(Step("pool", "y = " + _call(pool, "x", **kw), "TensorFlow divides by the real elements",
+            steps.append(Step("pool", "y = " + call_text(pool, "x", **kw), "TensorFlow divides by the real elements",
                               dict(function=pool, **kw)))
         else:
-            steps += _mask_steps("torch", pads, "zeros, which TensorFlow's SAME does not count")
+            steps += mask_steps("torch", pads, "zeros, which TensorFlow's SAME does not count")
             steps += _divide_steps(pool, kw)
     if code_last:
-        steps.append(_layout_step("torch", "y", dims, to_last=True))
-    out_shape = None if axes is None else _relayout((n, c) + tuple(a.out for a in axes), False, code_last)
-    in_shape = None if input_shape is None else _relayout(tuple(input_shape), last, code_last)
+        steps.append(layout_step("torch", "y", dims, to_last=True))
+    out_shape = None if axes is None else relayout((n, c) + tuple(a.out for a in axes), False, code_last)
+    in_shape = None if input_shape is None else relayout(tuple(input_shape), last, code_last)
     return Translation("torch", source, tuple(steps), "channels_last" if code_last else "channels_first",
                        in_shape, out_shape, mode == "SAME")
 
@@ -179,8 +195,8 @@ def _tf_pads_text(pads, last):
 
 def _divide_steps(pool, kw):
     """Window mean of the padded x, divided by the window mean of the padded mask."""
-    return [Step("pool", "y = " + _call(pool, "x", **kw), "the window's sum / K", dict(function=pool, **kw)),
-            Step("divide", "y = y / " + _call(pool, "mask", **kw), "/ (counted elements / K)",
+    return [Step("pool", "y = " + call_text(pool, "x", **kw), "the window's sum / K", dict(function=pool, **kw)),
+            Step("divide", "y = y / " + call_text(pool, "mask", **kw), "/ (counted elements / K)",
                  dict(function=pool, **kw))]
 
 
@@ -188,13 +204,13 @@ def _global_to_torch(kind, dims, code_last, n, c, spatial, keepdims, source):
     pool = f"F.adaptive_{kind.split('_')[1]}_pool{dims}d"
     steps = []
     if code_last:
-        steps.append(_layout_step("torch", "x", dims, to_last=False))
+        steps.append(layout_step("torch", "x", dims, to_last=False))
     steps.append(Step("pool", f"y = {pool}(x, 1)", "one window covering the whole input",
                       {"function": pool, "output_size": 1}))
     if not keepdims:
         steps.append(Step("flatten", "y = y.flatten(1)", "(N, C), as Keras' keepdims=False", {}))
     elif code_last:
-        steps.append(_layout_step("torch", "y", dims, to_last=True))
+        steps.append(layout_step("torch", "y", dims, to_last=True))
     spatial = tuple(spatial) if spatial is not None else (None,) * dims
     in_shape = (n,) + spatial + (c,) if code_last else (n, c) + spatial
     if not keepdims:

@@ -11,10 +11,25 @@ import numbers
 
 import numpy as np
 
-from ..functional import _counts
-from ..geometry import _show, build_axes, to_tuple
-from .translation import (Step, Translation, _Raw, _call, _channels_last, _dims_from, _guard, _kind,
-                          _layout_step, _lit, _mask_steps, _relayout, _shape, _source_call, _tf_pad)
+from ..geometry import build_axes, show, to_tuple
+from ..plan import counts
+from .translation import (
+    Raw,
+    Step,
+    Translation,
+    call_text,
+    check_kind,
+    dims_from,
+    guard_step,
+    layout_of,
+    layout_step,
+    literal,
+    mask_steps,
+    relayout,
+    source_call,
+    split_shape,
+    tf_pad_step,
+)
 
 
 def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -51,13 +66,13 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
     -------
     :class:`Translation` whose code takes ``x`` in ``layout``, shaped as ``input_shape``.
     """
-    kind, kind_dims = _kind(kind, ("max", "avg", "adaptive_max", "adaptive_avg"))
-    code_last = _channels_last(layout, "layout")[0]
+    kind, kind_dims = check_kind(kind, ("max", "avg", "adaptive_max", "adaptive_avg"))
+    code_last = layout_of(layout, "layout")[0]
     tuples = [(output_size, "output_size")] if kind.startswith("adaptive") else [(kernel_size, "kernel_size"),
                                                                                  (stride, "stride"),
                                                                                  (padding, "padding")]
-    dims = _dims_from(kind_dims, input_shape, *tuples)
-    n, c, spatial = _shape(input_shape, False)
+    dims = dims_from(kind_dims, input_shape, *tuples)
+    n, c, spatial = split_shape(input_shape, False)
     if kind.startswith("adaptive"):
         kind, kernel_size, source = _adaptive(kind, output_size, spatial, dims)
         stride, padding, dilation, ceil_mode, count_include_pad, divisor_override = kernel_size, 0, 1, False, True, None
@@ -75,7 +90,7 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
     p = to_tuple(padding, dims, "padding", minimum=0)
     if kind == "avg":
         if any(v > 1 for v in d):
-            raise ValueError(f"dilation={_show(dilation)} with kind='avg': PyTorch's avg_pool has no dilation")
+            raise ValueError(f"dilation={show(dilation)} with kind='avg': PyTorch's avg_pool has no dilation")
         if divisor_override is not None:
             if dims == 1:
                 raise ValueError("divisor_override: PyTorch's avg_pool1d has none (avg_pool2d and 3d do)")
@@ -95,13 +110,13 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
         function = f"F.{kind}_pool{dims}d"
         extra = dict(dilation=d if any(v > 1 for v in d) else None) if kind == "max" else dict(
             count_include_pad=None if count_include_pad else False, divisor_override=divisor_override)
-        source = _source_call(function, "x", kernel_size=k, stride=None if s == k else s,
+        source = source_call(function, "x", kernel_size=k, stride=None if s == k else s,
                                     padding=p if any(p) else None, ceil_mode=True if ceil_mode else None, **extra)
     K = int(np.prod(k))
 
     # The divisor of every window (averages): what the TensorFlow code must reproduce.
     def divisor(ax, cip):
-        return _counts(ax, "counted" if cip else "valid")
+        return counts(ax, "counted" if cip else "valid")
 
     shortcut = None
     if spatial is not None and all(v == 1 for v in d):
@@ -131,15 +146,15 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
     if size_specific:
         reason = ("the windows depend on the input size" if adaptive else
                   "the padding depends on the input size")
-        steps.append(_guard(spatial, dims, code_last, reason))
+        steps.append(guard_step(spatial, dims, code_last, reason))
     if not code_last:
-        steps.append(_layout_step("tensorflow", "x", dims, to_last=True,
+        steps.append(layout_step("tensorflow", "x", dims, to_last=True,
                                   reason="TensorFlow pools channels-last on CPU"))
     tf_pool = _tf_pool_expr(kind, dims, k, s, d, shortcut or "VALID")
     padded = shortcut is None and any(b or a for b, a in pads)
     if kind == "max":
         if padded:
-            steps.append(_tf_pad(pads, -math.inf, "pad with -inf, which max never picks"))
+            steps.append(tf_pad_step(pads, -math.inf, "pad with -inf, which max never picks"))
         steps.append(Step("pool", "y = " + tf_pool("x"), _pool_why(shortcut, d, s),
                           dict(kernel_size=k, strides=s, padding=shortcut or "VALID", dilations=d)))
         if match_special:
@@ -159,17 +174,17 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                               dict(kernel_size=k, strides=s, padding=shortcut)))
         elif full:
             if padded:
-                steps.append(_tf_pad(pads, 0, "zeros, counted by the mean" if divisor_override is None
+                steps.append(tf_pad_step(pads, 0, "zeros, counted by the mean" if divisor_override is None
                                      else "zeros add nothing to the sum"))
             steps.append(Step("pool", "y = " + tf_pool("x"), "", dict(kernel_size=k, strides=s, padding="VALID")))
         else:
             rest = pads
             if count_include_pad and any(p):
-                steps.append(_tf_pad(tuple((pi, pi) for pi in p), 0, "count_include_pad: zeros that count"))
+                steps.append(tf_pad_step(tuple((pi, pi) for pi in p), 0, "count_include_pad: zeros that count"))
                 rest = tuple((0, a - pi) for pi, (_, a) in zip(p, pads))
             why = ("ceil_mode: zeros that do not count" if count_include_pad else
                    "count_include_pad=False: zeros that do not count")
-            steps += _mask_steps("tensorflow", rest, why)
+            steps += mask_steps("tensorflow", rest, why)
             params = dict(kernel_size=k, strides=s, padding="VALID")
             steps += [Step("pool", "y = " + tf_pool("x"), "the window's sum / K", params),
                       Step("divide", "y = y / " + tf_pool("mask"), "/ (counted elements / K)", params)]
@@ -178,9 +193,9 @@ def to_tensorflow(kind, kernel_size=None, stride=None, padding=0, dilation=1, ce
                               f"divisor_override: sum / {divisor_override} instead of sum / {K}",
                               {"factor": (K, divisor_override)}))
     if not code_last:
-        steps.append(_layout_step("tensorflow", "y", dims, to_last=False))
-    out_shape = None if spatial is None else _relayout((n, c) + tuple(a.out for a in axes), False, code_last)
-    in_shape = None if input_shape is None else _relayout(tuple(input_shape), False, code_last)
+        steps.append(layout_step("tensorflow", "y", dims, to_last=False))
+    out_shape = None if spatial is None else relayout((n, c) + tuple(a.out for a in axes), False, code_last)
+    in_shape = None if input_shape is None else relayout(tuple(input_shape), False, code_last)
     return Translation("tensorflow", source, tuple(steps), "channels_last" if code_last else "channels_first",
                        in_shape, out_shape, size_specific)
 
@@ -199,10 +214,10 @@ def _tf_pool_expr(kind, dims, k, s, d, padding):
         sl = ""
         if any(v > 1 for v in s):
             sl = "[:, " + ", ".join(f"::{v}" if v > 1 else ":" for v in s) + ", :]"
-        return lambda var: _call("tf.nn.pool", var, window_shape=_Raw(_lit(k, compress=False)),
-                                 pooling_type=kind.upper(), strides=_Raw(_lit((1,) * dims, compress=False)),
-                                 padding=padding, dilations=_Raw(_lit(d, compress=False))) + sl
-    return lambda var: _call(f"tf.nn.{kind}_pool{dims}d", var, ksize=k, strides=s, padding=padding)
+        return lambda var: call_text("tf.nn.pool", var, window_shape=Raw(literal(k, compress=False)),
+                                 pooling_type=kind.upper(), strides=Raw(literal((1,) * dims, compress=False)),
+                                 padding=padding, dilations=Raw(literal(d, compress=False))) + sl
+    return lambda var: call_text(f"tf.nn.{kind}_pool{dims}d", var, ksize=k, strides=s, padding=padding)
 
 
 def _adaptive(kind, output_size, spatial, dims):
@@ -213,18 +228,18 @@ def _adaptive(kind, output_size, spatial, dims):
                          "spatial sizes")
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
     if len(sizes) != dims:
-        raise ValueError(f"output_size={_show(output_size)} must be an int or {dims} ints (or None)")
+        raise ValueError(f"output_size={show(output_size)} must be an int or {dims} ints (or None)")
     ks = []
     for i, (o, L) in enumerate(zip(sizes, spatial)):
         o = L if o is None else o
         if not isinstance(o, numbers.Integral) or isinstance(o, bool) or o < 1:
-            raise ValueError(f"output_size={_show(output_size)} must hold positive ints or None")
+            raise ValueError(f"output_size={show(output_size)} must hold positive ints or None")
         if L % o:
             raise ValueError(
-                f"output_size={_show(output_size)} on input size {L} (spatial dimension {i}) has no TensorFlow "
+                f"output_size={show(output_size)} on input size {L} (spatial dimension {i}) has no TensorFlow "
                 f"equivalent: {L} is not a multiple of {o}, so PyTorch's windows [floor(i*L/O), ceil((i+1)*L/O)) "
                 "differ in size and overlap, and every TensorFlow pooling uses one window size and stride")
         ks.append(L // o)
-    source = _call(f"F.adaptive_{base}_pool{dims}d", "x", output_size=_Raw(_lit(tuple(sizes), compress=True)))
+    source = call_text(f"F.adaptive_{base}_pool{dims}d", "x", output_size=Raw(literal(tuple(sizes), compress=True)))
     return base, tuple(ks), source
 

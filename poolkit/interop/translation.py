@@ -1,7 +1,7 @@
 """The result of a translation and the helpers both directions share.
 
 :class:`Step` and :class:`Translation` hold a translated pooling layer as data, as
-code and as a callable; ``_framework`` imports PyTorch or TensorFlow when one is
+code and as a callable; ``import_framework`` imports PyTorch or TensorFlow when one is
 first run. The rendering helpers turn parameters into source text (literals,
 calls, long lines wrapped, shape guards, layout permutations, padding and mask
 steps), and the argument-handling helpers check and normalize the arguments of
@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import re
 import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional, Tuple
 
 import numpy as np
 
-from ..geometry import _show, to_tuple
+from ..geometry import show
+from ..plan import CHANNELS_FIRST, CHANNELS_LAST
+from ..plan import tf_window as plan_tf_window
 
-_FIRST = {"channels_first": 0, "NCW": 1, "NCHW": 2, "NCDHW": 3}
-_LAST = {"channels_last": 0, "NWC": 1, "NHWC": 2, "NDHWC": 3}
 _LETTERS = {1: "W", 2: "HW", 3: "DHW"}
 _WIDTH = 84  # longest line of the code a translation writes
 
@@ -73,15 +71,15 @@ class Translation:
 
     framework: str
     source: str
-    steps: Tuple[Step, ...]
+    steps: tuple[Step, ...]
     layout: str
-    input_shape: Optional[tuple]
-    output_shape: Optional[tuple]
+    input_shape: tuple | None
+    output_shape: tuple | None
     size_specific: bool
     name: str = "pool"
 
     @property
-    def imports(self) -> Tuple[str, ...]:
+    def imports(self) -> tuple[str, ...]:
         """The import lines :attr:`function_code` needs."""
         body = "\n".join(step.code for step in self.steps)
         lines = ["import math", ""] if "math." in body else []
@@ -130,20 +128,20 @@ class Translation:
                 name = p.get("function", "").split(".")[-1] or re.search(r"tf\.nn\.(\w+)", step.code).group(1)
                 padding = p.get("padding")
                 words.append(name + (f" {padding}" if isinstance(padding, str) else
-                                     f" padding={_lit(padding)}" if padding else ""))
+                                     f" padding={literal(padding)}" if padding else ""))
             elif step.op in ("divide", "scale", "special", "flatten"):
                 words.append({"divide": "/ pooled mask", "scale": "scale", "special": "special values",
                               "flatten": "flatten"}[step.op])
         return ", ".join(dict.fromkeys(words))
 
     def __repr__(self):
-        shape = "" if self.input_shape is None else f" for input {_shape_text(self.input_shape)}"
+        shape = "" if self.input_shape is None else f" for input {shape_text(self.input_shape)}"
         return f"<Translation to {self.framework}{shape}: {self.source}>"
 
     @cached_property
     def function(self):
         """The compiled :attr:`code`: a function of one framework tensor."""
-        _framework(self.framework)
+        import_framework(self.framework)
         namespace: dict = {}
         exec(compile(self.code, f"<poolkit.interop: {self.name}>", "exec"), namespace)
         return namespace[self.name]
@@ -152,45 +150,44 @@ class Translation:
         """Run the translated code. A numpy array gives a numpy array back; a tensor of
         the target framework gives a tensor back."""
         if isinstance(x, np.ndarray) or np.isscalar(x):
-            mod = _framework(self.framework)
+            mod = import_framework(self.framework)
             x = np.ascontiguousarray(x)
             tensor = mod.from_numpy(x) if self.framework == "torch" else mod.constant(x)
             return np.asarray(self.function(tensor))
         return self.function(x)
 
 
-def _framework(name):
-    """Import PyTorch or TensorFlow (with TensorFlow's C++ logging silenced first)."""
+def import_framework(name):
+    """Import PyTorch or TensorFlow. (TensorFlow's log variables are the caller's: the chapters'
+    setup cell and tests/conftest.py set them before anything imports TensorFlow.)"""
     if name == "torch":
         import torch
 
         return torch
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import tensorflow
 
     return tensorflow
 
 
 # ---------------------------------------------------------------- rendering
-def _lit(value, compress=True) -> str:
+def literal(value, compress=True) -> str:
     """A parameter as source text: ``3`` for ``(3, 3)`` when ``compress``, ``-math.inf`` for -inf."""
     if isinstance(value, tuple):
         if compress and value and len(set(value)) == 1 and not isinstance(value[0], tuple):
-            return _lit(value[0])
-        return "(" + ", ".join(_lit(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+            return literal(value[0])
+        return "(" + ", ".join(literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, float) and math.isinf(value):
         return "-math.inf" if value < 0 else "math.inf"
     return repr(value)
 
 
-def _call(function, first, **kwargs) -> str:
-    args = [first] + [f"{k}={v if isinstance(v, _Raw) else _lit(v)}" for k, v in kwargs.items()]
+def call_text(function, first, **kwargs) -> str:
+    args = [first] + [f"{k}={v if isinstance(v, Raw) else literal(v)}" for k, v in kwargs.items()]
     return f"{function}({', '.join(args)})"
 
 
-class _Raw(str):
-    """Source text used as is by :func:`_call`."""
+class Raw(str):
+    """Source text used as is by :func:`call_text`."""
 
 
 def _wrap(line, width):
@@ -226,7 +223,7 @@ def _wrap(line, width):
     return lines + [current]
 
 
-def _shape_text(shape) -> str:
+def shape_text(shape) -> str:
     return "(" + ", ".join("N" if i == 0 and v is None else ("C" if v is None else str(v))
                            for i, v in enumerate(shape)) + ("," if len(shape) == 1 else "") + ")"
 
@@ -235,8 +232,8 @@ def _spatial_index(dims, last) -> str:
     return f"1:{dims + 1}" if last else f"2:{dims + 2}"
 
 
-def _guard(spatial, dims, last, reason) -> Step:
-    size = _lit(tuple(spatial), compress=False)
+def guard_step(spatial, dims, last, reason) -> Step:
+    size = literal(tuple(spatial), compress=False)
     code = (f"size = tuple(x.shape[{_spatial_index(dims, last)}])\n"
             f"if size != {size}:  # {reason}\n"
             f"    raise ValueError(f\"made for spatial size {size}, got {{size}}\")")
@@ -251,23 +248,23 @@ def _perm_to_first(dims):
     return (0, dims + 1) + tuple(range(1, dims + 1))
 
 
-def _layout_name(dims, last):
+def layout_name(dims, last):
     return ("N" + _LETTERS[dims] + "C") if last else ("NC" + _LETTERS[dims])
 
 
-def _layout_step(framework, var, dims, to_last, reason=""):
+def layout_step(framework, var, dims, to_last, reason=""):
     """The statement that moves ``var`` to channels-last (``to_last``) or channels-first:
     ``permute`` in PyTorch, ``tf.transpose`` in TensorFlow. The result ``y`` goes *back*."""
     perm = _perm_to_last(dims) if to_last else _perm_to_first(dims)
     code = f"{var} = {var}.permute{perm}" if framework == "torch" else f"{var} = tf.transpose({var}, {perm})"
     if var == "y":
-        why = f"back to {_layout_name(dims, to_last)}"
+        why = f"back to {layout_name(dims, to_last)}"
     else:
-        why = f"{_layout_name(dims, not to_last)} -> {_layout_name(dims, to_last)}" + (f": {reason}" if reason else "")
+        why = f"{layout_name(dims, not to_last)} -> {layout_name(dims, to_last)}" + (f": {reason}" if reason else "")
     return Step("layout", code, why, {"perm": perm})
 
 
-def _relayout(shape, last, to_last):
+def relayout(shape, last, to_last):
     if last == to_last:
         return shape
     if to_last:
@@ -275,34 +272,34 @@ def _relayout(shape, last, to_last):
     return (shape[0], shape[-1]) + shape[1:-1]
 
 
-def _torch_pad(pads, value, why, var="x"):
+def torch_pad_step(pads, value, why, var="x"):
     flat = tuple(v for b_a in reversed(pads) for v in b_a)
-    code = f"{var} = " + (_call("F.pad", var, pad=_Raw(_lit(flat, compress=False)), value=value) if value
-                          else _call("F.pad", var, pad=_Raw(_lit(flat, compress=False))))
+    code = f"{var} = " + (call_text("F.pad", var, pad=Raw(literal(flat, compress=False)), value=value) if value
+                          else call_text("F.pad", var, pad=Raw(literal(flat, compress=False))))
     sides = {1: "(left, right)", 2: "(left, right, top, bottom)", 3: "(left, right, top, bottom, front, back)"}
     if why:
         why = f"{why}; F.pad lists {sides[len(pads)]}"
     return Step("pad", code, why, {"pads": pads, "value": value})
 
 
-def _tf_pad(pads, value, why, var="x"):
-    rows = _Raw(repr([[0, 0]] + [list(p) for p in pads] + [[0, 0]]))
+def tf_pad_step(pads, value, why, var="x"):
+    rows = Raw(repr([[0, 0]] + [list(p) for p in pads] + [[0, 0]]))
     kw = {"constant_values": value} if value else {}
-    return Step("pad", f"{var} = " + _call("tf.pad", var, paddings=rows, **kw), why, {"pads": pads, "value": value})
+    return Step("pad", f"{var} = " + call_text("tf.pad", var, paddings=rows, **kw), why, {"pads": pads, "value": value})
 
 
-def _mask_steps(framework, pads, why):
+def mask_steps(framework, pads, why):
     """A mask of ones (1 = a counted tap), then x and mask padded with zeros alike."""
     if framework == "torch":
-        ones, pad = "torch.ones_like(x[:1, :1])", _torch_pad
+        ones, pad = "torch.ones_like(x[:1, :1])", torch_pad_step
     else:
-        ones, pad = "tf.ones_like(x[:1, ..., :1])", _tf_pad   # TensorFlow's code is channels-last
+        ones, pad = "tf.ones_like(x[:1, ..., :1])", tf_pad_step   # TensorFlow's code is channels-last
     return [Step("mask", f"mask = {ones}", "1 marks an element the divisor counts", {}),
             pad(pads, 0, why), pad(pads, 0, "", var="mask")]
 
 
 # ---------------------------------------------------------------- argument handling
-def _kind(kind, allowed):
+def check_kind(kind, allowed):
     """``"max"`` or ``"max_pool2d"`` -> ``("max", 0 or 2)``: the kind and the dims its name gives."""
     m = re.fullmatch(r"([a-z_]+?)(?:_pool([123])d)?", kind.lower()) if isinstance(kind, str) else None
     if m is None or m.group(1) not in allowed:
@@ -311,25 +308,26 @@ def _kind(kind, allowed):
     return m.group(1), int(m.group(2) or 0)
 
 
-def _channels_last(value, name):
+def layout_of(value, name):
     """``True`` for a channels-last name, ``False`` for channels-first; the number of dims it implies (0: any)."""
-    if value in _LAST:
-        return True, _LAST[value]
-    if value in _FIRST:
-        return False, _FIRST[value]
+    if value in CHANNELS_LAST:
+        return True, CHANNELS_LAST[value]
+    if value in CHANNELS_FIRST:
+        return False, CHANNELS_FIRST[value]
+    names = set(CHANNELS_LAST) | set(CHANNELS_FIRST) - {"channels_last", "channels_first"}
     raise ValueError(f"{name}={value!r} must be 'channels_last' or 'channels_first' "
-                     f"(or one of {', '.join(sorted(set(_LAST) | set(_FIRST) - {'channels_last', 'channels_first'}))})")
+                     f"(or one of {', '.join(sorted(names))})")
 
 
-def _dims_from(name_dims, input_shape, *tuples):
+def dims_from(name_dims, input_shape, *tuples):
     """The number of spatial dims, from the first source that tells: input_shape, a named layout, a tuple."""
     if input_shape is not None:
         if not isinstance(input_shape, (tuple, list)) or not 3 <= len(input_shape) <= 5:
-            raise ValueError(f"input_shape={_show(input_shape)} must be the full input shape "
+            raise ValueError(f"input_shape={show(input_shape)} must be the full input shape "
                              "(batch, channels and 1 to 3 spatial sizes; None for a free batch size)")
         dims = len(input_shape) - 2
         if name_dims and name_dims != dims:
-            raise ValueError(f"input_shape={_show(input_shape)} has {dims} spatial dimensions but the layer "
+            raise ValueError(f"input_shape={show(input_shape)} has {dims} spatial dimensions but the layer "
                              f"pools {name_dims}-D data")
         return dims
     if name_dims:
@@ -342,56 +340,52 @@ def _dims_from(name_dims, input_shape, *tuples):
                      f"kind with its dims (e.g. 'max_pool2d'), or give {names} as a tuple")
 
 
-def _shape(input_shape, last):
+def split_shape(input_shape, last):
     """``(N, C, spatial)`` of an input_shape (ints or None); spatial sizes must be positive ints or None."""
     if input_shape is None:
         return None, None, None
     shape = tuple(input_shape)
     for v in shape:
         if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0):
-            raise ValueError(f"input_shape={_show(input_shape)} must hold non-negative ints or None")
+            raise ValueError(f"input_shape={show(input_shape)} must hold non-negative ints or None")
     n, c, spatial = (shape[0], shape[-1], shape[1:-1]) if last else (shape[0], shape[1], shape[2:])
     if any(v is None for v in spatial):
         spatial = None
     elif min(spatial) < 1:
-        raise ValueError(f"input_shape={_show(input_shape)}: every spatial size must be at least 1")
+        raise ValueError(f"input_shape={show(input_shape)}: every spatial size must be at least 1")
     return n, c, spatial
 
 
-def _tf_window(value, dims, name, last):
-    """TensorFlow's ksize/strides/dilations: an int, ``dims`` ints, or ``dims + 2`` with 1 at batch and channels."""
-    if isinstance(value, (tuple, list)) and len(value) == dims + 2:
-        outer = (value[0], value[-1]) if last else (value[0], value[1])
-        if outer != (1, 1):
-            raise ValueError(f"{name}={_show(value)} must be 1 in the batch and channel entries "
-                             "(pooling across them has no PyTorch equivalent)")
-        value = tuple(value[1:-1]) if last else tuple(value[2:])
-    return to_tuple(value, dims, name, minimum=1)
+def tf_window(value, dims, name, last):
+    """TensorFlow's ksize/strides/dilations: an int, ``dims`` ints, or ``dims + 2`` with 1 at batch and channels
+    (:func:`poolkit.plan.tf_window`, in the translators' words)."""
+    return plan_tf_window(value, name, dims=dims, last=last, why="pooling across them has no PyTorch equivalent",
+                          single=False)
 
 
-def _explicit_pads(padding, dims, last):
+def explicit_pads(padding, dims, last):
     """tf.nn.max_pool's explicit padding: ``[[0, 0], [b, a], ..., [0, 0]]`` or one ``(b, a)`` per spatial dim."""
     rows = [tuple(r) if isinstance(r, (tuple, list)) else r for r in padding]
     if not all(isinstance(r, tuple) and len(r) == 2 for r in rows):
-        raise ValueError(f"padding={_show(padding)} must be 'SAME', 'VALID' or explicit pairs "
+        raise ValueError(f"padding={show(padding)} must be 'SAME', 'VALID' or explicit pairs "
                          f"[[0, 0], [before, after], ..., [0, 0]]")
     if len(rows) == dims + 2:
         outer = [rows[0], rows[-1]] if last else [rows[0], rows[1]]
         if any(r != (0, 0) for r in outer):
-            raise ValueError(f"padding={_show(padding)} must be [0, 0] for the batch and channel dimensions "
+            raise ValueError(f"padding={show(padding)} must be [0, 0] for the batch and channel dimensions "
                              "(TensorFlow's rule)")
         rows = rows[1:-1] if last else rows[2:]
     if len(rows) != dims:
-        raise ValueError(f"padding={_show(padding)} must hold {dims} (before, after) pairs, or {dims + 2} "
+        raise ValueError(f"padding={show(padding)} must hold {dims} (before, after) pairs, or {dims + 2} "
                          "with the batch and channel ones")
     for r in rows:
         for v in r:
             if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"padding={_show(padding)} must hold non-negative ints")
+                raise ValueError(f"padding={show(padding)} must hold non-negative ints")
     return tuple((int(b), int(a)) for b, a in rows)
 
 
-def _source_call(function, first, **kwargs):
+def source_call(function, first, **kwargs):
     """Render the source layer's call, leaving out arguments at their defaults (passed as None)."""
-    return _call(function, first, **{k: v for k, v in kwargs.items() if v is not None})
+    return call_text(function, first, **{k: v for k, v in kwargs.items() if v is not None})
 

@@ -1,4 +1,5 @@
-"""The compiled loops behind ``method="numba"`` (imported only by :mod:`poolkit.compiled`).
+"""The compiled loops behind ``method="numba"`` (importing this module imports numba; :mod:`poolkit.compiled`
+imports it when the numba engine is first used).
 
 Every kernel sees its data as 3-D pooling: channels-first ``(P, D, H, W)`` (``P = N*C``
 planes; 1-D and 2-D data get singleton ``D``/``H``) or channels-last ``(N, D, H, W, C)``.
@@ -17,7 +18,7 @@ for min) or ``v`` is NaN; with indices, the first in-bounds tap is taken whateve
 value (the index row starts at -1). The updates are written as selects (``a if c else
 b``) so that LLVM turns the inner loop into SIMD code.
 
-Kernels are made by small factories (``is_max``, ``with_idx``, ``integer`` are closure
+Kernels are made by small factories (``is_max``, ``with_idx``, ``average`` are closure
 constants, so each variant is compiled with its branches folded away) and cached on
 disk (``cache=True``): numba keys the cache by the closure's values as well as the code.
 """
@@ -156,16 +157,16 @@ EXTREME_CL = {(m, i): _make_extreme_cl(m, i) for m in (True, False) for i in (Tr
 
 
 # ---------------------------------------------------------------- forward: sums and averages
-def _make_average_cf(integer, average):
+def _make_average_cf(average):
     @njit(**OPTS)
-    def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, chunks):
-        # sums in cnt_w's dtype (the accumulator), divided by cnt_d[od]*cnt_h[oh]*cnt_w[ow] if average
+    def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, geo, off_w, jlo_w, jhi_w, div, chunks):
+        # sums in out's dtype (the accumulator); if average, divided by div[(od*OH + oh)*OW + ow]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
         rows = P * OD * OH
         for t in prange(chunks):                        # a scratch row per chunk of rows
-            acc = np.empty(OW, cnt_w.dtype)
+            acc = np.empty(OW, out.dtype)
             for r in range(t * rows // chunks, (t + 1) * rows // chunks):
                 p = r // (OD * OH)
                 od = (r // OH) % OD
@@ -184,29 +185,23 @@ def _make_average_cf(integer, average):
                                 acc[U(lo + j)] += x[U(xb + j * sw)]
                 ob = r * OW
                 if average:
-                    dv0 = cnt_d[od] * cnt_h[oh]
+                    db = (od * OH + oh) * OW
                     for j in range(OW):
-                        dv = dv0 * cnt_w[j]
-                        if integer:
-                            q = acc[j] // dv
-                            q += (q < 0) & (q * dv != acc[j])
-                            out[U(ob + j)] = q
-                        else:
-                            out[U(ob + j)] = acc[j] / dv
+                        out[U(ob + j)] = acc[j] / div[U(db + j)]
                 else:
                     for j in range(OW):
                         out[U(ob + j)] = acc[j]
     return kernel
 
 
-def _make_average_cl(integer, average):
+def _make_average_cl(average):
     @njit(**OPTS)
-    def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, cnt_d, cnt_h, cnt_w, chunks):
+    def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, div, chunks):
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         rows = N * OD * OH
         for t in prange(chunks):
-            acc = np.empty(C, cnt_w.dtype)
+            acc = np.empty(C, out.dtype)
             for r in range(t * rows // chunks, (t + 1) * rows // chunks):
                 n = r // (OD * OH)
                 od = (r // OH) % OD
@@ -224,22 +219,17 @@ def _make_average_cl(integer, average):
                                     acc[c] += x[U(xb + c)]
                     ob = (r * OW + ow) * C
                     if average:
-                        dv = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                        dv = div[U((od * OH + oh) * OW + ow)]
                         for c in range(C):
-                            if integer:
-                                q = acc[c] // dv
-                                q += (q < 0) & (q * dv != acc[c])
-                                out[U(ob + c)] = q
-                            else:
-                                out[U(ob + c)] = acc[c] / dv
+                            out[U(ob + c)] = acc[c] / dv
                     else:
                         for c in range(C):
                             out[U(ob + c)] = acc[c]
     return kernel
 
 
-AVERAGE_CF = {(i, a): _make_average_cf(i, a) for i in (True, False) for a in (True, False)}
-AVERAGE_CL = {(i, a): _make_average_cl(i, a) for i in (True, False) for a in (True, False)}
+AVERAGE_CF = {a: _make_average_cf(a) for a in (True, False)}
+AVERAGE_CL = {a: _make_average_cl(a) for a in (True, False)}
 
 
 # ---------------------------------------------------------------- backward, by gather
@@ -248,10 +238,9 @@ AVERAGE_CL = {(i, a): _make_average_cl(i, a) for i in (True, False) for a in (Tr
 # so there are no atomics, and each element's sum runs in PyTorch's (scatter) order.
 def _make_gather_cf(picked):
     @njit(**OPTS)
-    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, cnt_d, cnt_h, cnt_w, zero,
-               base_mul, chunks):
+    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, base_mul, chunks):
         # g, picks (P, OD, OH, OW); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
-        # picked: dx[i] += g[o] where picks[o] == the position of i; else dx[i] += g[o] / count[o]
+        # picked: dx[i] += g[o] where picks[o] == the position of i; else dx[i] += g[o]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
@@ -273,7 +262,6 @@ def _make_gather_cf(picked):
                         if (i_h - oh * sh - bh) % dh != 0:
                             continue
                         gb0 = ((p * OD + od) * OH + oh) * OW
-                        dv = cnt_d[od] * cnt_h[oh]                # (ones when picked)
                         for tw in range(KW - 1, -1, -1):        # later taps belong to earlier outputs
                             lo, hi = jlo_w[tw], jhi_w[tw]
                             first = lo * sw + off_w[tw]
@@ -284,7 +272,7 @@ def _make_gather_cf(picked):
                                         else zero
                             else:
                                 for j in range(hi - lo):
-                                    row[U(first + j * sw)] += g[U(gb + j)] / (dv * cnt_w[U(lo + j)])
+                                    row[U(first + j * sw)] += g[U(gb + j)]
                 rb0 = r * W
                 for i in range(W):
                     dx[U(rb0 + i)] = row[i]
@@ -293,8 +281,7 @@ def _make_gather_cf(picked):
 
 def _make_gather_cl(picked):
     @njit(**OPTS)
-    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, cnt_d, cnt_h, cnt_w, zero,
-               positions, chunks):
+    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, positions, chunks):
         # g, picks (N, OD, OH, OW, C); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
@@ -327,9 +314,8 @@ def _make_gather_cl(picked):
                                     for c in range(C):
                                         row[c] += g[U(gb + c)] if picks[U(gb + c)] == target + c * cc else zero
                                 else:
-                                    dv = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
                                     for c in range(C):
-                                        row[c] += g[U(gb + c)] / dv
+                                        row[c] += g[U(gb + c)]
                     rb = (r * W + i_w) * C
                     for c in range(C):
                         dx[U(rb + c)] = row[c]
