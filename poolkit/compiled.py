@@ -162,14 +162,16 @@ def extreme(x, axes, mode="max", return_indices=True):
     out = np.empty(out_shape, xm.dtype)
     idx = np.empty(out_shape if with_idx else (1,), np.int64)
     (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = tabs
-    signed = np.dtype(f"i{xm.dtype.itemsize}")                  # x's bits, for the branch-free select
-    args = (xm.reshape(-1), xm.reshape(-1).view(signed), signed.type(1), out.reshape(-1), idx.reshape(-1),
-            fill_value(xm.dtype, mode), _shp(xm.shape, dims, last), tlo_d, thi_d, tlo_h, thi_h)
+    args = (out.reshape(-1), idx.reshape(-1), fill_value(xm.dtype, mode), _shp(xm.shape, dims, last),
+            tlo_d, thi_d, tlo_h, thi_h)
     rows = _chunks(math.prod(out_shape[:3]))
-    if last:
-        K.EXTREME_CL[(mode == "max", with_idx)](*args, tlo_w, thi_w, _geo(dims, True), positions, rows)
+    if last:                                                    # (x's bits too, as signed integers)
+        signed = np.dtype(f"i{xm.dtype.itemsize}")
+        K.EXTREME_CL[(mode == "max", with_idx)](xm.reshape(-1), xm.reshape(-1).view(signed), signed.type(1), *args,
+                                                tlo_w, thi_w, _geo(dims, True), positions, rows)
     else:
-        K.EXTREME_CF[(mode == "max", with_idx)](*args, _geo(dims, False), off_w, jlo_w, jhi_w, int(positions), rows)
+        K.EXTREME_CF[(mode == "max", with_idx)](xm.reshape(-1), *args, _geo(dims, False), off_w, jlo_w, jhi_w,
+                                                int(positions), rows)
     values = _back(out, x.shape[:2], last, len(axes)).astype(x.dtype, copy=False)
     return values, (_back(idx, x.shape[:2], last, len(axes)) if with_idx else None)
 
