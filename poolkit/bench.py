@@ -193,10 +193,11 @@ def compile_times():
             "x = np.zeros((2, 3, 8, 8), np.float32); g = np.zeros((2, 3, 4, 4), np.float32)\n"
             "t = {}\n"
             "s = time.perf_counter(); import poolkit.kernels; t['import'] = time.perf_counter() - s\n"
+            "layer = poolkit.MaxPool2d(2, method='numba')\n"
             "calls = {'max fwd': lambda: poolkit.max_pool2d(x, 2, method='numba'),\n"
-            "  'max fwd+idx': lambda: poolkit.max_pool2d(x, 2, return_indices='positions', method='numba'),\n"
+            "  'max fwd+idx': lambda: layer.forward(x),\n"
             "  'avg fwd': lambda: poolkit.avg_pool2d(x, 2, method='numba'),\n"
-            "  'max bwd': lambda: poolkit.max_pool2d_backward(g, x, 2, method='numba'),\n"
+            "  'max bwd': lambda: layer.backward(g),\n"
             "  'avg bwd': lambda: poolkit.avg_pool2d_backward(g, x, 2, method='numba')}\n"
             "for k, f in calls.items():\n"
             "    s = time.perf_counter(); f(); t[k] = time.perf_counter() - s\n"
@@ -206,7 +207,9 @@ def compile_times():
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("compile", "cached"):
-            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+            if r.returncode:
+                raise RuntimeError(f"timing numba's first calls failed:\n{r.stderr}")
             out[label] = ast.literal_eval(r.stdout.strip().splitlines()[-1])
     return out
 
