@@ -143,17 +143,17 @@ outputs: $(STAMP)
 
 # ---------------------------------------------------------------- teaching
 
-# The notebooks to hand out: solutions removed, stubs and checks kept (poolkit/student.py).
+# The notebooks to hand out: solutions removed, stubs and checks kept (poolkit/course/student.py).
 # Grading the returned notebooks: `poolkit grade`, see README, "For instructors".
 student-edition: $(STAMP)
 	rm -rf _build/student
-	$(BIN)/python -m poolkit student-edition _build/student $(CHAPTERS)
+	$(BIN)/python -m poolkit.course student-edition _build/student $(CHAPTERS)
 
 # The notebooks for plain Jupyter, Colab and Binder: solutions kept under a heading, the
 # MyST markup as plain Markdown (Binder's .binder/postBuild makes the same ones).
 plain-edition: $(STAMP)
 	rm -rf _build/plain
-	$(BIN)/python -m poolkit student-edition --with-solutions _build/plain $(CHAPTERS)
+	$(BIN)/python -m poolkit.course student-edition --with-solutions _build/plain $(CHAPTERS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis tools/.cache

@@ -10,6 +10,8 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.im2col`: windows copied into a column matrix;
 - :mod:`poolkit.windows`: windows as strided views;
 - :mod:`poolkit.separable`: one dimension at a time over flat shifted slices (the fast path);
+- :mod:`poolkit.compiled`: compiled, multi-threaded loops (``method="numba"``, chapter 11; numba is
+  imported when that method is first used);
 - :mod:`poolkit.reduction`: the tie and NaN rule all of them follow;
 - :mod:`poolkit.functional`: the public functions below;
 - :mod:`poolkit.backward`: their gradients, ``max_pool2d_backward(grad_output, x, ...)`` etc.;
@@ -18,14 +20,21 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.interop`: a pooling layer translated between PyTorch and TensorFlow, exactly;
 - :mod:`poolkit.regions`, :mod:`poolkit.learned`: RoI pooling, RoIAlign, pyramids, max over time;
   softmax, GeM, stochastic pooling and maxout (chapter 10).
+
+Imported on first use (``poolkit.interop`` works after a plain ``import poolkit``), so that
+``import poolkit`` needs numpy only: :mod:`poolkit.interop`, :mod:`poolkit.bench` (the
+benchmark), :mod:`poolkit.viz` and :mod:`poolkit.viz_regions` (the book's figures),
+:mod:`poolkit.digits` and :mod:`poolkit.antialias` (chapter 9's networks and filters), and
+:mod:`poolkit.course`, the course's tooling: the exercises' checks (``from poolkit.course
+import check``), the grader and the instructors' command line.
 """
 
-from . import (  # noqa: F401  (checks: the exercise checker; interop: PyTorch <-> TensorFlow)
+from importlib import import_module as _import_module
+
+from . import (  # noqa: F401
     backward,
-    checks,
     geometry,
     im2col,
-    interop,
     layers,
     learned,
     naive,
@@ -50,3 +59,16 @@ __all__ = list(_functional_all) + ["explain", "output_size", "same_padding", "ge
                                    "windows", "separable", "reduction"]
 __all__ += list(_backward_all) + list(_layers_all) + ["backward", "layers", "gradcheck", "GradcheckResult"]
 __all__ += list(learned.__all__) + list(regions.__all__) + ["learned", "regions"]
+
+_ON_USE = {"interop", "bench", "viz", "viz_regions", "digits", "antialias", "course"}
+
+
+def __getattr__(name: str):
+    """``poolkit.interop`` etc.: the submodules in ``_ON_USE``, imported when first used."""
+    if name in _ON_USE:
+        return _import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _ON_USE)

@@ -17,6 +17,7 @@ poolkit does not import it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from .antialias import binomial_filter
 
 __all__ = ["CANVAS", "DIGIT", "DOWNSAMPLING", "load_canvas_digits", "place", "slide_positions",
            "shift_consistency", "make_net", "BlurPool2d", "PoolkitMaxPool2d", "count_params",
-           "count_macs", "set_determinism", "train", "recompute_batchnorm", "predict", "accuracy", "accuracy_by_shift",
+           "count_macs", "deterministic", "train", "recompute_batchnorm", "predict", "accuracy", "accuracy_by_shift",
            "run_seed"]
 
 CANVAS = 16
@@ -249,11 +250,19 @@ def count_macs(net, input_shape=(1, 1, CANVAS, CANVAS)) -> int:
 
 
 # ---------------------------------------------------------------- training and measuring
-def set_determinism(threads: int = 1) -> None:
-    """Deterministic algorithms on and a fixed number of threads, so a run repeats exactly."""
+@contextlib.contextmanager
+def deterministic(threads: int = 1):
+    """Inside the block: deterministic algorithms on and a fixed number of threads, so a run
+    repeats exactly. Both settings are put back afterwards (they are global to the process)."""
     torch = _torch()
+    before = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before[0])
+        torch.set_num_threads(before[1])
 
 
 def train(net, x, y, epochs: int = EPOCHS, batch: int = BATCH, lr: float = LR, seed: int = 0) -> dict:
@@ -342,16 +351,16 @@ def measure(net, data, canvas: int = CANVAS) -> dict:
 def run_seed(seed: int, nets=None, epochs: int = EPOCHS, data=None) -> dict:
     """Train every network of ``nets`` (``(down, head)`` pairs; default every downsampling
     with the GAP head, and max pooling with the flatten head) with ``seed`` and measure it."""
-    set_determinism()
-    data = load_canvas_digits() if data is None else data
-    nets = nets or [(d, "gap") for d in DOWNSAMPLING] + [("max", "flatten")]
-    out = {}
-    for down, head in nets:
-        net = make_net(down, head, seed=seed)
-        hist = train(net, data["x_train"], data["y_train"], epochs=epochs, seed=seed)
-        out[f"{down}/{head}"] = {"params": count_params(net), "macs": count_macs(net),
-                                 "seconds": round(hist["seconds"], 2), "final_loss": hist["losses"][-1],
-                                 **measure(net, data)}
+    with deterministic():
+        data = load_canvas_digits() if data is None else data
+        nets = nets or [(d, "gap") for d in DOWNSAMPLING] + [("max", "flatten")]
+        out = {}
+        for down, head in nets:
+            net = make_net(down, head, seed=seed)
+            hist = train(net, data["x_train"], data["y_train"], epochs=epochs, seed=seed)
+            out[f"{down}/{head}"] = {"params": count_params(net), "macs": count_macs(net),
+                                     "seconds": round(hist["seconds"], 2), "final_loss": hist["losses"][-1],
+                                     **measure(net, data)}
     return out
 
 

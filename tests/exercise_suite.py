@@ -20,7 +20,7 @@ import copy
 import numpy as np
 import pytest
 
-from poolkit.checks import check, evaluate, get_exercise, list_exercises
+from poolkit.course.checks import check, evaluate, get_exercise, list_exercises
 
 N_CASES, N_VISIBLE = 40, 4
 

@@ -82,7 +82,8 @@ raw
 ````
 """
 
-SETUP = "import numpy as np\nfrom poolkit.checks import check, Prediction, register\nfrom poolkit.naive import pool2d"
+SETUP = ("import numpy as np\nfrom poolkit.course.checks import check, Prediction, register\n"
+         "from poolkit.naive import pool2d")
 REGISTER = ('register(Prediction(id="demo_shape", title="A shape", chapter=99, name="predicted_shape", '
             'answer=(2, 2), hint="Count the windows."))')
 

@@ -43,11 +43,10 @@ def test_dimensioned_names_have_numpydoc_with_examples(name):
 def test_no_private_name_crosses_a_module_boundary():
     """An underscore means "only this file": no poolkit library module imports another's private
     name, or reaches into another module for one (course tooling aside)."""
-    course = {"checks.py", "grading.py", "remote.py", "gradebook.py", "student.py", "viz.py", "__main__.py"}
     root = inspect.getfile(poolkit).rsplit("/", 1)[0]
     bad = []
     for path in sorted(pathlib.Path(root).rglob("*.py")):
-        if path.name in course or "exercises" in path.parts:
+        if path.name == "viz.py" or "course" in path.relative_to(root).parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
@@ -63,3 +62,37 @@ def test_no_import_circle_between_plan_and_the_engines():
     code = "import poolkit.plan, sys; print(sorted(m for m in sys.modules if m.startswith('poolkit')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "poolkit.plan" in out
+
+
+def _modules_after(code: str) -> list[str]:
+    """poolkit's modules loaded after running ``code`` in a fresh interpreter."""
+    code += "\nimport sys; print(' '.join(sorted(m for m in sys.modules if m.startswith('poolkit'))))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_import_poolkit_loads_no_course_tooling_interop_bench_or_figures():
+    loaded = _modules_after("import poolkit")
+    assert "poolkit.functional" in loaded and "poolkit.layers" in loaded
+    apart = [m for m in loaded if m.startswith(("poolkit.course", "poolkit.interop", "poolkit.bench", "poolkit.viz",
+                                                 "poolkit.digits", "poolkit.antialias"))]
+    assert not apart, f"import poolkit loads {apart}"
+
+
+def test_submodules_load_on_first_use():
+    loaded = _modules_after("import poolkit\nassert poolkit.interop.__name__ == 'poolkit.interop'")
+    assert "poolkit.interop" in loaded and "poolkit.course" not in loaded
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        poolkit.nothing  # noqa: B018
+
+
+def test_checks_import_no_exercise_module_until_a_lookup():
+    """No import circle: the checks do not import the exercises (which import the checks);
+    the registry imports them on the first lookup."""
+    before = _modules_after("import poolkit.course.checks\nfrom poolkit.course import check, Prediction")
+    assert "poolkit.course.checks" in before
+    assert not [m for m in before if m.startswith("poolkit.course.exercises")], before
+    for lookup in ("checks.get_exercise('output_size')", "checks.list_exercises()", "checks.EXERCISES['output_size']",
+                   "checks.registry()"):
+        after = _modules_after(f"from poolkit.course import checks\n{lookup}")
+        assert "poolkit.course.exercises.ch01_pooling_by_hand" in after, lookup
+        assert "poolkit.course.exercises.ch10_beyond_the_square_window" in after, lookup

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from exercise_suite import exercise_tests
 
-from poolkit import checks
-from poolkit.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
+from poolkit.course import checks
+from poolkit.course.checks import EXERCISES, check, evaluate, get_exercise, list_exercises
 
 IDS = ["pool2d_min", "output_size", "pool2d_stride", "pool_cost", "softmax_pool",
        "max_pool_pad", "ceil_output_size", "pool_nchw", "same_padding"]
@@ -423,7 +423,7 @@ def test_evaluate_counts():
 # ---------------------------------------------------------------- determinism
 SCRIPT = """
 import numpy as np
-from poolkit.checks import EXERCISES, evaluate
+from poolkit.course.checks import EXERCISES, evaluate
 def off(ex):
     def wrong(*args):
         want = ex.reference(*args)
@@ -455,3 +455,33 @@ def test_cases_are_regenerated_identically():
     for a, b in zip(ex.all_cases(), again.all_cases()):
         assert a.number == b.number and all(np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y
                                             for x, y in zip(a.args, b.args))
+
+
+def test_a_function_that_uses_what_its_exercise_forbids_does_not_pass(monkeypatch):
+    """In a notebook, the check reads the cells the kernel ran: poolkit's own output_size
+    gives every right answer, and still does not pass an exercise that says "Do not call
+    poolkit"; the learner's own formula does."""
+    cells = ["import poolkit", "def output_size(n, k, s, p):\n    return poolkit.output_size(n, k, s, p)"]
+    monkeypatch.setattr(checks, "_cells_run", lambda: cells)
+    import poolkit
+
+    def output_size(n, k, s, p):
+        return poolkit.output_size(n, k, s, p)
+
+    result = evaluate("output_size", output_size)
+    assert not result.passed
+    said = " ".join(result.message.split())
+    assert "gives the right answers, but it uses import poolkit" in said and "without poolkit" in said
+    cells.append("def output_size(n, k, s, p):\n    return (n + 2 * p - k) // s + 1")
+    assert evaluate("output_size", lambda n, k, s, p: (n + 2 * p - k) // s + 1).passed
+
+
+def test_every_exercise_that_says_do_not_call_a_package_declares_it():
+    """An exercise whose statement forbids a package names it in ``without`` (so the check and the
+    grader enforce it), and names only packages that are real modules."""
+    import importlib.util
+    for eid in list_exercises():
+        for package in getattr(get_exercise(eid), "without", ()):
+            assert importlib.util.find_spec(package) is not None, (eid, package)
+    assert {e for e in list_exercises() if getattr(get_exercise(e), "without", ())} >= {
+        "output_size", "max_pool_pad", "im2col_max_pool", "max_pool_backward", "avg_pool_backward", "masked_max"}

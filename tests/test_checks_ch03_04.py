@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from exercise_suite import exercise_tests
 
-from poolkit.checks import Exercise, Prediction, evaluate, get_exercise, list_exercises
+from poolkit.course.checks import Exercise, Prediction, evaluate, get_exercise, list_exercises
 
 IDS = ["im2col_max_pool", "reshape_pool", "col2im_add", "max_pool_backward", "avg_pool_backward",
        "tie_backward"]

@@ -6,7 +6,7 @@ import math
 
 from exercise_suite import exercise_tests
 
-from poolkit.checks import get_exercise
+from poolkit.course.checks import get_exercise
 
 IDS = ["bytes_moved", "comparisons"]   # and the prediction predict_im2col_mib (test_predictions_ch05_08)
 
@@ -94,7 +94,7 @@ globals().update(exercise_tests(IDS, SOLUTIONS, WRONG, agrees, chapters=(8,)))
 def test_the_chapters_exercises_are_registered_in_order():
     """The suite's registration test, for the function exercises only: chapter 8 also registers
     a Prediction, which has no cases (tests/test_predictions_ch05_08.py checks it)."""
-    from poolkit.checks import Exercise, list_exercises
+    from poolkit.course.checks import Exercise, list_exercises
     assert [e for e in list_exercises(chapter=8) if isinstance(get_exercise(e), Exercise)] == IDS
     for eid in IDS:
         ex = get_exercise(eid)

@@ -9,7 +9,7 @@ from exercise_suite import exercise_tests
 
 from poolkit.antialias import binomial_filter as library_filter
 from poolkit.antialias import receptive_field
-from poolkit.checks import evaluate, get_exercise, list_exercises
+from poolkit.course.checks import evaluate, get_exercise, list_exercises
 
 IDS = ["receptive_field_size", "pair_consistency", "binomial_filter"]
 

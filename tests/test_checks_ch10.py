@@ -7,7 +7,7 @@ import math
 import numpy as np
 from exercise_suite import exercise_tests
 
-from poolkit.checks import check, evaluate, get_exercise, list_exercises
+from poolkit.course.checks import check, evaluate, get_exercise, list_exercises
 
 IDS = ["roi_bin", "spp_length", "masked_max"]
 PREDICTIONS = ["softmax_limit"]

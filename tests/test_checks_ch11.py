@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from exercise_suite import exercise_tests
 
-from poolkit.checks import check, evaluate, list_exercises
+from poolkit.course.checks import check, evaluate, list_exercises
 
 IDS = ["max_kernel_1d", "gather_outputs"]
 

@@ -90,9 +90,19 @@ def test_poolkit_max_pool_function_matches_pytorch_forward_and_gradient():
 
 
 def test_training_repeats_exactly_and_poolkit_pooling_trains_the_same():
-    D.set_determinism()
     data = D.load_canvas_digits()
     x, y = data["x_train"][:200], data["y_train"][:200]
-    runs = [D.train(D.make_net(down, seed=3), x, y, epochs=1, seed=3)["losses"] for down in ("max", "max", "poolkit")]
+    with D.deterministic():
+        runs = [D.train(D.make_net(down, seed=3), x, y, epochs=1, seed=3)["losses"]
+                for down in ("max", "max", "poolkit")]
     assert runs[0] == runs[1]
     np.testing.assert_allclose(runs[2], runs[0], rtol=1e-5)
+
+
+def test_deterministic_puts_the_global_settings_back():
+    import torch
+    before = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()
+    with D.deterministic(threads=1):
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.get_num_threads() == 1
+    assert (torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()) == before

@@ -1,7 +1,7 @@
 """Every chapter's exercises as a learner meets them (issue 12): nothing passes unwritten,
 and every solution passes the check the learner runs.
 
-For each chapter, one kernel runs the student edition (poolkit/student.py: the solutions
+For each chapter, one kernel runs the student edition (poolkit/course/student.py: the solutions
 removed) top to bottom, stubs untouched:
 
 (a) no cell fails (except those tagged ``raises-exception``), no output anywhere shows a
@@ -14,7 +14,7 @@ removed) top to bottom, stubs untouched:
     the chapter runs on, as in (a), with the learner's untouched stub: a later cell that
     needs an exercise's function fails (a).
 
-Stubs and solutions are found from the notebook's structure (:func:`poolkit.student.exercise_blocks`):
+Stubs and solutions are found from the notebook's structure (:func:`poolkit.course.student.exercise_blocks`):
 the stub is the first code cell after ``exercise-start`` with label L, the checks the
 code cells after it up to ``exercise-end``, the solution the first code cell after
 ``solution-start L``.
@@ -47,7 +47,7 @@ from nbformat.v4 import new_code_cell  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from poolkit.student import CHECK_CALL, exercise_blocks, student_edition  # noqa: E402
+from poolkit.course.student import CHECK_CALL, exercise_blocks, student_edition  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 PASS, FAIL, NOT_WRITTEN = "\u2705", "\u274c", "\U0001f4dd"
@@ -113,7 +113,7 @@ async def run_flow(path, nb=None) -> Flow:
     """Run (a) and (b) on one chapter notebook (see the module docstring)."""
     from nbclient import NotebookClient
 
-    from poolkit.grading import kernel_manager_class
+    from poolkit.course.grading import kernel_manager_class
 
     path = Path(path)
     nb = nb if nb is not None else nbformat.read(path, as_version=4)

@@ -29,12 +29,12 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from poolkit import checks, remote
-from poolkit.checks import evaluate, get_exercise, list_exercises
-from poolkit.gradebook import student_ids
-from poolkit.grading import KERNEL_STARTS, RECOVERY, _raise_as_in_kernel, _start_kernel, kernel_manager_class
+from poolkit.course import checks, remote
+from poolkit.course.checks import evaluate, evaluate_runs, get_exercise, list_exercises
+from poolkit.course.gradebook import student_ids
+from poolkit.course.grading import KERNEL_STARTS, RECOVERY, RemoteFunction, _start_kernel, kernel_manager_class
+from poolkit.course.student import check_ids, is_check_cell, solution_cells, student_edition
 from poolkit.naive import pool2d
-from poolkit.student import check_ids, is_check_cell, solution_cells, student_edition
 
 pytestmark = pytest.mark.xdist_group("grading")  # one worker, so the grading runs once
 
@@ -44,7 +44,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 TIMEOUT, NOTEBOOK_TIMEOUT = 8, 30     # the short run's limits, in seconds
 SETUP = 12                            # the short run's limit for a set-up cell (before the first exercise)
 SLACK = 30                            # kernel start and clean-up on a loaded machine
-LIGHT_IMPORTS = ("import numpy as np\nimport poolkit\nfrom poolkit.checks import check, get_exercise\n"
+LIGHT_IMPORTS = ("import numpy as np\nimport poolkit\nfrom poolkit.course.checks import check, get_exercise\n"
                  "from poolkit.naive import pool2d")
 
 
@@ -159,11 +159,11 @@ def submission(nb, functions: dict = None, before=(), after=()) -> nbformat.Note
 
 
 TAMPER = """\
-import numpy, poolkit, poolkit.checks
+import numpy, poolkit, poolkit.course.checks
 numpy.array_equal = lambda *a, **k: True
 numpy.allclose = lambda *a, **k: True
-poolkit.checks.evaluate = lambda *a, **k: None
-poolkit.checks.EXERCISES.clear()
+poolkit.course.checks.evaluate = lambda *a, **k: None
+poolkit.course.checks.EXERCISES.clear()
 del check
 check = evaluate = lambda *a, **k: print("passed")
 """
@@ -227,7 +227,7 @@ def digests(folder: Path) -> dict:
 
 def poolkit_cli(*args, env_extra=None, **kwargs) -> subprocess.Popen:
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env_extra or {}))
-    return subprocess.Popen([sys.executable, "-m", "poolkit", *map(str, args)], cwd=ROOT, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "poolkit.course", *map(str, args)], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
@@ -289,7 +289,7 @@ def editions(tmp_path_factory):
     copies = [tmp / "chapters" / path.name for path in CHAPTERS]
     for path, copied in zip(CHAPTERS, copies):
         copied.write_bytes(path.read_bytes())
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "student-edition", tmp / "out", *copies],
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "student-edition", tmp / "out", *copies],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return {path: (copied, json.loads((tmp / "out" / path.name).read_text(encoding="utf-8")))
@@ -367,14 +367,14 @@ def test_student_edition_rejects_a_solution_without_its_end(tmp_path):
         student_edition(nb)
     path = tmp_path / "ch.ipynb"
     nbformat.write(synthetic_chapter(), path)
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "student-edition", tmp_path, path],
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "student-edition", tmp_path, path],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "would overwrite the chapter" in proc.stderr
 
 
 def test_check_cells_are_recognised():
     assert is_check_cell(new_code_cell('check("pool2d_min", pool2d_min)'))
-    assert is_check_cell(new_code_cell('from poolkit.checks import check\ncheck("a", f)\ncheck("b", g)'))
+    assert is_check_cell(new_code_cell('from poolkit.course import check\ncheck("a", f)\ncheck("b", g)'))
     assert not is_check_cell(new_code_cell('def f(x):\n    return x\ncheck("a", f)'))
     assert not is_check_cell(new_code_cell("%timeit check('a', f)"))
     assert check_ids(new_notebook(cells=[new_code_cell("check('a', f)\ncheck(\"b\", g)\ncheck('a', f)")])) == ["a", "b"]
@@ -403,35 +403,71 @@ def test_other_values_cross_as_their_type():
     assert huge.shape == (3000, 1500) and huge.dtype == np.float64
 
 
-def test_exceptions_cross_with_the_learners_line(tmp_path):
-    """The grader raises what the kernel's function raised, and the report points at the
-    same line of the learner's code."""
-    source = tmp_path / "cell.py"
-    source.write_text("def pool2d_min(X, pool_size):\n    Y = X[5, 5]\n    return Y\n")
+class InProcessKernel:
+    """The kernel's half of a call (:func:`poolkit.course.remote.call` and the JSON both ways),
+    run in this process on the functions of ``namespace``."""
+
+    def __init__(self, namespace, monkeypatch):
+        monkeypatch.setattr(remote, "_namespace", lambda: namespace)
+
+    def call(self, name, args, timeout):
+        return json.loads(remote.call(name, json.dumps([remote.encode(a) for a in args])))
+
+
+def _through_kernel_and_here(tmp_path, monkeypatch, source: str, exercise_id="pool2d_min"):
+    """The report on the notebook's function defined by ``source``: graded through the
+    kernel's reply, and checked in the notebook."""
+    path = tmp_path / "cell.py"
+    path.write_text(source)
     namespace = {}
-    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    exec(compile(source, str(path), "exec"), namespace)
+    name = get_exercise(exercise_id).name
+    there = evaluate_runs(exercise_id, RemoteFunction(InProcessKernel(namespace, monkeypatch), name, 30).outcome)
+    return there, namespace[name]
 
-    def kernel_side():  # as poolkit.remote.call runs it: its own frame first
-        try:
-            namespace["pool2d_min"](np.zeros((2, 2)), (1, 1))
-        except Exception as err:
-            return err, remote._describe_error(err)
 
-    original, described = kernel_side()
-    with pytest.raises(IndexError) as raised:
-        _raise_as_in_kernel(json.loads(json.dumps(described)))
-    assert type(raised.value).__name__ == "IndexError" and str(raised.value) == str(original)
-    assert checks._where(raised.value) == checks._where(original) == "in pool2d_min, line 2: Y = X[5, 5]"
+def test_exceptions_cross_with_the_learners_line(tmp_path, monkeypatch):
+    """What the kernel's function raised reaches the report as from a call in the notebook:
+    its type, its message and the learner's line."""
+    there, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                         "def pool2d_min(X, pool_size):\n    Y = X[5, 5]\n    return Y\n")
+    assert there.message == evaluate("pool2d_min", fn).message
+    assert "Your function raised IndexError: index 5 is out of bounds" in there.message
+    assert "in pool2d_min, line 2: Y = X[5, 5]" in there.message
 
-    with pytest.raises(NotImplementedError):
-        _raise_as_in_kernel({"type": "NotImplementedError", "builtin": "NotImplementedError", "message": ""})
-    with pytest.raises(Exception) as raised:  # never a real SystemExit or KeyboardInterrupt
-        _raise_as_in_kernel({"type": "SystemExit", "builtin": "SystemExit", "message": "3"})
-    assert type(raised.value).__name__ == "SystemExit" and isinstance(raised.value, Exception)
+    args = (np.zeros((2, 2)), (1, 1))
+    kernel = InProcessKernel({"pool2d_min": fn}, monkeypatch)
+    assert RemoteFunction(kernel, "pool2d_min", 30).outcome(args) == checks.Outcome.of_call(fn, args)
+
+
+def test_a_stub_and_a_system_exit_through_the_kernel(tmp_path, monkeypatch):
+    stub, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                        "def pool2d_min(X, pool_size):\n    raise NotImplementedError\n")
+    assert stub.message == evaluate("pool2d_min", fn).message and "not written yet" in stub.message
+    # never a real SystemExit or KeyboardInterrupt in the grader: reported like any exception
+    leaving, _ = _through_kernel_and_here(tmp_path, monkeypatch,
+                                          "def pool2d_min(X, pool_size):\n    raise SystemExit(3)\n")
+    assert "Your function raised SystemExit: 3" in leaving.message and leaving.n_passed == 0
+
+
+def test_printing_and_changed_inputs_through_the_kernel(tmp_path, monkeypatch):
+    """Printed lines (five shown, the rest counted) and an input changed in place reach the
+    report as from a call in the notebook."""
+    printing, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                            "def pool2d_min(X, pool_size):\n    for i in range(8):\n"
+                                            "        print('line', i)\n")
+    assert printing.message == evaluate("pool2d_min", fn).message
+    assert "Your function printed:" in printing.message and "... (3 more lines)" in printing.message
+    changing, fn = _through_kernel_and_here(tmp_path, monkeypatch,
+                                            "from poolkit.naive import pool2d\n"
+                                            "def pool2d_min(X, pool_size):\n    Y = -pool2d(-X, pool_size)\n"
+                                            "    X[...] = 100\n    return Y\n")
+    assert changing.message == evaluate("pool2d_min", fn).message
+    assert "changed its input X in place" in changing.message
 
 
 def test_poolkit_imports_only_numpy():
-    code = ("import sys, poolkit, poolkit.student, poolkit.remote; "
+    code = ("import sys, poolkit, poolkit.course.student, poolkit.course.remote; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'nbclient', 'nbformat', 'jupyter_client', "
             "'IPython', 'zmq'}))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
@@ -439,14 +475,14 @@ def test_poolkit_imports_only_numpy():
 
 def test_console_script_is_declared():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["poolkit"] == "poolkit.__main__:main"
+    assert scripts["poolkit"] == "poolkit.course.__main__:main"
 
 
 def test_student_ids_are_file_names_and_unique(tmp_path):
     assert student_ids([Path("a/alice.ipynb"), Path("b/bob.ipynb")]) == ["alice", "bob"]
     with pytest.raises(ValueError, match="same student id: alice"):
         student_ids([Path("a/alice.ipynb"), Path("b/alice.ipynb")])
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "grade", tmp_path / "missing.ipynb"],
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "grade", tmp_path / "missing.ipynb"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
@@ -772,4 +808,5 @@ def test_the_audit_records_each_case(graded):
         for e in graded["short"]["results"][student]["exercises"]:
             assert len(e["cases"]) == e["n_cases"], (student, e["exercise"])
             assert sum(passed for _, _, passed in e["cases"]) == e["n_passed"], (student, e["exercise"])
-            assert {kind for _, kind, _ in e["cases"]} == {"visible", "hidden"}
+            prediction = isinstance(get_exercise(e["exercise"]), checks.Prediction)
+            assert {kind for _, kind, _ in e["cases"]} == ({"visible"} if prediction else {"visible", "hidden"})

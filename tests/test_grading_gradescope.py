@@ -13,10 +13,10 @@ import nbformat
 import pytest
 from test_grading import IDS, NAMES, NB, REFERENCE, ROOT, submission
 
-from poolkit import gradebook
-from poolkit.assignment import load_assignment
-from poolkit.checks import list_exercises
-from poolkit.grading import ExerciseScore, SubmissionResult
+from poolkit.course import gradebook
+from poolkit.course.assignment import load_assignment
+from poolkit.course.checks import list_exercises
+from poolkit.course.grading import ExerciseScore, SubmissionResult
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
 
@@ -55,15 +55,15 @@ def test_gradescope_autograder_in_a_local_copy_of_its_layout(tmp_path):
     """poolkit gradescope builds the zip; run_autograder, run as Gradescope would (its folders,
     its metadata, a submission 1.5 days late), writes a valid results.json."""
     (tmp_path / "a.toml").write_text(ASSIGNMENT)
-    subprocess.run([sys.executable, "-m", "poolkit", "keygen", tmp_path / "k.json"], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "poolkit.course", "keygen", tmp_path / "k.json"], cwd=ROOT, check=True,
                    capture_output=True)
-    out = subprocess.run([sys.executable, "-m", "poolkit", "gradescope", tmp_path / "ag.zip", "--assignment",
+    out = subprocess.run([sys.executable, "-m", "poolkit.course", "gradescope", tmp_path / "ag.zip", "--assignment",
                           tmp_path / "a.toml", "--key", tmp_path / "k.json"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     root = tmp_path / "ag"  # short: the kernel's socket paths are limited
     with zipfile.ZipFile(tmp_path / "ag.zip") as z:
         names = z.namelist()
-        assert {"setup.sh", "run_autograder", "assignment.json", "key.json", "poolkit/grading.py"} <= set(names)
+        assert {"setup.sh", "run_autograder", "assignment.json", "key.json", "poolkit/course/grading.py"} <= set(names)
         assert (z.getinfo("run_autograder").external_attr >> 16) & 0o111
         z.extractall(root / "source")
     for name in ("setup.sh", "run_autograder"):

@@ -2,9 +2,9 @@
 
 Each attacker also solves the first exercise honestly: it must score exactly that, its
 classmates exactly what they score alone, and the status or notes must name what it
-tried. One :func:`poolkit.gradebook.grade_all` run grades them all at once (so the
+tried. One :func:`poolkit.course.gradebook.grade_all` run grades them all at once (so the
 attackers run while their classmates' kernels are alive). Needs the sandbox
-(:func:`poolkit.sandbox.available`: bubblewrap, root); CI installs it. Marked ``grading``.
+(:func:`poolkit.course.sandbox.available`: bubblewrap, root); CI installs it. Marked ``grading``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import nbformat
 import pytest
 from test_grading import IDS, LIGHT_IMPORTS, NAMES, NB, REFERENCE, ROOT, submission
 
-from poolkit import gradebook, sandbox
-from poolkit.checks import list_exercises
+from poolkit.course import gradebook, sandbox
+from poolkit.course.checks import list_exercises
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
 
@@ -29,8 +29,8 @@ needs_sandbox = pytest.mark.skipif(not OK, reason=f"no sandbox here: {WHY}")
 TOKEN = "poolkit-attack-daemon-7f3a"
 
 EDIT_SOURCE = """\
-import poolkit.remote
-with open(poolkit.remote.__file__, "a") as f:  # every classmate after this one would score 4/4
+import poolkit.course.remote
+with open(poolkit.course.remote.__file__, "a") as f:  # every classmate after this one would score 4/4
     f.write("\\ncall = lambda name, payload: '{\\"result\\": {\\"py\\": null}}'\\n")
 """
 
@@ -55,7 +55,7 @@ while time.time() < deadline:
             client = BlockingKernelClient(connection_file=path)
             client.load_connection_file()
             client.start_channels()
-            client.execute("import poolkit.remote as r; r.call = lambda *a: '{\\"result\\": {\\"py\\": null}}'")
+            client.execute("import poolkit.course.remote as r; r.call = lambda *a: '{\\"result\\": {\\"py\\": null}}'")
             client.get_shell_msg(timeout=2)
             done.add(path)
         except Exception:
@@ -237,7 +237,7 @@ def test_the_kernel_is_no_one_and_sees_nothing(tmp_path):
     nb = submission(NB, {NAMES[IDS[0]]: REFERENCE[NAMES[IDS[0]]]}, before=[probe])
     path = tmp_path / "probe.ipynb"
     path.write_text(nbformat.writes(nb), encoding="utf-8")
-    from poolkit.grading import grade_submission
+    from poolkit.course.grading import grade_submission
 
     result = grade_submission(path, list_exercises(1), timeout=20, sandbox=sandbox.Sandbox.for_slot(7))
     assert result.status == "ok" and not any("raised" in n for n in result.notes), result
@@ -245,7 +245,7 @@ def test_the_kernel_is_no_one_and_sees_nothing(tmp_path):
 
 
 def test_the_grader_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
-    from poolkit.__main__ import main
+    from poolkit.course.__main__ import main
 
     path = tmp_path / "alice.ipynb"
     path.write_text(nbformat.writes(submission(NB)), encoding="utf-8")

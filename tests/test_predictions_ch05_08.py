@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import poolkit
-from poolkit.checks import Prediction, evaluate, get_exercise, list_exercises
+from poolkit.course.checks import Prediction, evaluate, get_exercise, list_exercises
 
 IDS = {5: "predict_resnet_pool", 6: "predict_tf_argmax", 7: "predict_same_average", 8: "predict_im2col_mib"}
 

@@ -1,4 +1,4 @@
-"""The student edition and the plain edition (poolkit/student.py): plain Markdown that any
+"""The student edition and the plain edition (poolkit/course/student.py): plain Markdown that any
 Jupyter shows as intended, solutions removed (or kept under a heading), stubs and checks kept.
 """
 
@@ -15,7 +15,7 @@ from conftest import ROOT
 from nbformat.v4 import new_markdown_cell
 from synthetic_chapter import synthetic_chapter
 
-from poolkit.student import (
+from poolkit.course.student import (
     Book,
     exercise_blocks,
     plain_markdown,
@@ -55,11 +55,11 @@ def markers(nb) -> list:
 
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
-    """The two editions of every chapter, as ``python -m poolkit student-edition`` writes them."""
+    """The two editions of every chapter, as ``python -m poolkit.course student-edition`` writes them."""
     out = {}
     for flag in ("", "--with-solutions"):
         folder = tmp_path_factory.mktemp("plain" if flag else "student")
-        proc = subprocess.run([sys.executable, "-m", "poolkit", "student-edition", folder, *CHAPTERS,
+        proc = subprocess.run([sys.executable, "-m", "poolkit.course", "student-edition", folder, *CHAPTERS,
                                *([flag] if flag else [])], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
         assert "warning" not in proc.stdout, proc.stdout  # every cross-reference resolved
@@ -224,7 +224,7 @@ def test_unknown_labels_are_reported(tmp_path):
 def test_command_line_with_solutions(tmp_path):
     path = tmp_path / "01_synthetic.ipynb"
     nbformat.write(synthetic_chapter(), path)
-    proc = subprocess.run([sys.executable, "-m", "poolkit", "student-edition", "--with-solutions",
+    proc = subprocess.run([sys.executable, "-m", "poolkit.course", "student-edition", "--with-solutions",
                            tmp_path / "out", path], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "2 exercises, solutions kept" in proc.stdout

@@ -82,7 +82,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's poolkit, before any installed one
-from poolkit.student import CHECK_CALL, SOLUTION_START, _first_directive, exercise_blocks  # noqa: E402
+from poolkit.course.student import CHECK_CALL, SOLUTION_START, _first_directive, exercise_blocks  # noqa: E402
 
 PASS, FAIL, NOT_WRITTEN = "\u2705", "\u274c", "\U0001f4dd"
 

@@ -44,7 +44,7 @@ import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionError  # noqa: E402
 
-from poolkit.grading import kernel_manager_class  # noqa: E402
+from poolkit.course.grading import kernel_manager_class  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_NAME = "python3"

@@ -1,7 +1,7 @@
 """Grading one submitted exercise notebook, with the checks the learner ran.
 
-``poolkit grade alice.ipynb bob.ipynb ...`` (:mod:`poolkit.__main__`) grades a class
-with :mod:`poolkit.gradebook`, which runs :func:`grade_submission` on each submission,
+``poolkit grade alice.ipynb bob.ipynb ...`` (:mod:`poolkit.course.__main__`) grades a class
+with :mod:`poolkit.course.gradebook`, which runs :func:`grade_submission` on each submission,
 in parallel. One submission is graded in four steps:
 
 1. **Read** the file (hashing it first; it is only ever read). An empty file, invalid
@@ -14,31 +14,32 @@ in parallel. One submission is graded in four steps:
    cell is started. Cells that only call ``check`` are skipped: step 3 does their work.
    No output is kept, only the name and message of each cell's error, so a notebook
    that prints megabytes costs time, not memory.
-3. **Check** every exercise of the assignment (:func:`poolkit.gradebook.exercises_to_grade`): the learner's
+3. **Check** every exercise of the assignment (:func:`poolkit.course.gradebook.exercises_to_grade`): the learner's
    function is whatever the exercise's name (from its signature) is bound to once the
-   notebook has run, and :func:`poolkit.checks.evaluate` grades it on the visible and
+   notebook has run, and :func:`poolkit.course.checks.evaluate_runs` grades it on the visible and
    hidden cases, giving the report the learner's own check cell prints. All the cases of
    one exercise together get ``timeout`` seconds, as a check cell would.
 4. **Score**: an exercise scores the fraction of its cases passed (0 to 1), a
    submission the sum.
 
 **Isolation and tampering.** The checks never run in the learner's kernel. The grader's
-own process runs :func:`~poolkit.checks.evaluate`, imported there from poolkit and never
-exposed to the learner's code, and gives it a stand-in for the learner's function
-(:class:`RemoteFunction`) that sends each case's arguments to the kernel, where
-:mod:`poolkit.remote` calls the real function and sends back only data: the result,
+own process runs :func:`~poolkit.course.checks.evaluate_runs`, imported there from poolkit and never
+exposed to the learner's code. Each case's arguments go to the kernel (:class:`RemoteFunction`),
+where :mod:`poolkit.course.remote` calls the real function and sends back only data: the result,
 the exception and where it was raised, what was printed, the arguments changed in place.
+That reply, as a :class:`~poolkit.course.checks.Outcome`, is judged as a call in the learner's
+own check cell is.
 So a notebook may delete or rebind ``check`` and ``evaluate``, monkeypatch
-``poolkit.checks`` or numpy, or replace :mod:`poolkit.remote` itself: its kernel never
+``poolkit.course.checks`` or numpy, or replace :mod:`poolkit.course.remote` itself: its kernel never
 sees an expected answer, and all it can change is the answers its functions give, which
 is what is graded anyway. Each submission gets its own kernel, and
-:func:`poolkit.gradebook.grade_all` gives each its own worker process, so a submission
+:func:`poolkit.course.gradebook.grade_all` gives each its own worker process, so a submission
 that crashes, hangs or kills its kernel or its worker gets a result that says so and
-cannot touch another's. With a :class:`poolkit.sandbox.Sandbox` (what ``poolkit grade``
+cannot touch another's. With a :class:`poolkit.course.sandbox.Sandbox` (what ``poolkit grade``
 uses wherever it can make one), the kernel also runs as a user of its own in namespaces
 of its own, with read-only views of poolkit and the Python environment, no network and
 memory and process limits: it cannot change poolkit, reach another kernel or submission,
-or outlive its grading (see :mod:`poolkit.sandbox`). Without one (``--unsafe``), a
+or outlive its grading (see :mod:`poolkit.course.sandbox`). Without one (``--unsafe``), a
 notebook's code can do whatever the grader's user may.
 
 **Faults and status.** A kernel that dies or stops answering while one exercise is
@@ -46,17 +47,15 @@ checked costs that exercise: the notebook runs again in a fresh kernel for the r
 (:data:`MAX_RESTARTS` times at most). Set-up cells (before the first exercise) get
 ``setup_timeout``. ``status`` is ``ok`` only if nothing changed the score; otherwise it
 lists what did (:meth:`SubmissionResult.flag`). A function that reaches poolkit's answer
-key scores zero on its exercise (:func:`poolkit.keys.answer_key_uses`); with a
-:class:`poolkit.keys.Key`, the hidden cases are the key's.
+key scores zero on its exercise (:func:`poolkit.course.keys.answer_key_uses`); with a
+:class:`poolkit.course.keys.Key`, the hidden cases are the key's.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import hashlib
 import json
-import linecache
 import logging
 import os
 import re
@@ -71,7 +70,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import remote
-from .checks import CheckResult, evaluate, get_exercise
+from .checks import CheckResult, Outcome, Raised, evaluate, evaluate_runs, get_exercise, judge, used_shortcut
 from .student import is_check_cell, solution_cells
 
 __all__ = ["grade_submission", "read_submission", "SubmissionResult", "ExerciseScore", "RemoteFunction",
@@ -102,7 +101,7 @@ KERNEL_ENV = {           # one thread per kernel, as many kernels as cores; no l
 # ---------------------------------------------------------------- results
 @dataclass
 class ExerciseScore:
-    """One exercise of one submission: :class:`~poolkit.checks.CheckResult` and its score."""
+    """One exercise of one submission: :class:`~poolkit.course.checks.CheckResult` and its score."""
 
     exercise: str
     score: float
@@ -260,8 +259,8 @@ def kernel_manager_class(sandbox=None, conndir: str | None = None):
     """A kernel manager class that starts this Python's ipykernel, whatever kernels are registered
     (the grader's, and ``tools/run_notebooks.py``'s).
 
-    With a :class:`poolkit.sandbox.Sandbox`, the kernel starts inside it and talks over
-    ZeroMQ's ipc transport through socket files in ``conndir`` (see :mod:`poolkit.sandbox`),
+    With a :class:`poolkit.course.sandbox.Sandbox`, the kernel starts inside it and talks over
+    ZeroMQ's ipc transport through socket files in ``conndir`` (see :mod:`poolkit.course.sandbox`),
     where the connection file is written too, readable by the sandbox's user only.
     """
     import ipykernel.kernelspec
@@ -308,14 +307,14 @@ class KernelGone(Exception):
 class _Kernel:
     """The kernel a notebook ran in, as the grader talks to it: by user expressions.
 
-    Each request executes no code and evaluates one expression, ``poolkit.remote.<fn>(...)``,
+    Each request executes no code and evaluates one expression, ``poolkit.course.remote.<fn>(...)``,
     whose value (a JSON string) comes back in the reply. Requests are synchronous: they
     run the client's event loop until the reply arrives or ``timeout`` passes; then the
     kernel is interrupted and gets :data:`RECOVERY` seconds to answer again.
     """
 
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, km, kc):
+        self.km, self.kc = km, kc  # the kernel manager and client (jupyter_client's) nbclient started
         self.gone: str | None = None    # why it cannot be used any more
         self.status = "ok"                 # or "kernel died", "kernel unresponsive"
         self._request = _sync(self._async_request)
@@ -328,14 +327,14 @@ class _Kernel:
         return self.request(f"call({name!r}, {payload!r})", timeout, f"running {name}")
 
     def request(self, expression: str, timeout: float, doing: str) -> dict:
-        """The JSON value of ``poolkit.remote.<expression>`` in the kernel.
+        """The JSON value of ``poolkit.course.remote.<expression>`` in the kernel.
 
         Raises TimeoutError (the kernel was interrupted and answers again), KernelGone, or
-        ValueError for a reply that is not what :mod:`poolkit.remote` sends.
+        ValueError for a reply that is not what :mod:`poolkit.course.remote` sends.
         """
         if self.gone:
             raise KernelGone(self.gone)
-        reply = self._request(f"__import__('poolkit.remote').remote.{expression}", timeout, doing)
+        reply = self._request(f"__import__('poolkit.course.remote').course.remote.{expression}", timeout, doing)
         if reply is None:
             raise TimeoutError(f"no answer within {timeout:.3g} s")
         value = reply.get("user_expressions", {}).get("r", {})
@@ -354,7 +353,7 @@ class _Kernel:
                 if self._request("__name__", RECOVERY, "answering", interrupt=False) is not None:
                     return True
                 if interrupt_again:
-                    _sync(self.client.km.interrupt_kernel)()
+                    _sync(self.km.interrupt_kernel)()
         except KernelGone:
             pass
         return False
@@ -366,13 +365,12 @@ class _Kernel:
 
     async def _async_request(self, expression: str, timeout: float, doing: str, interrupt: bool = True):
         """The reply's content, or None after ``timeout`` (having interrupted the kernel)."""
-        kc = self.client.kc
-        msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"r": expression},
-                            allow_stdin=False, stop_on_error=False)
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"r": expression},
+                                 allow_stdin=False, stop_on_error=False)
         reply = await self._async_reply(msg_id, timeout, doing)
         if reply is not None or not interrupt:
             return reply
-        await self.client.km.interrupt_kernel()
+        await self.km.interrupt_kernel()
         if await self._async_reply(msg_id, RECOVERY, doing) is None:
             self.mark_gone(f"it did not stop when interrupted while {doing}")
         return None
@@ -386,9 +384,9 @@ class _Kernel:
             if remaining <= 0:
                 return None
             try:
-                msg = await self.client.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
+                msg = await self.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
             except Empty:
-                if not await self.client.km.is_alive():
+                if not await self.km.is_alive():
                     self.mark_gone(f"it died while {doing}", died=True)
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
@@ -397,16 +395,18 @@ class _Kernel:
 
 
 class RemoteFunction:
-    """A stand-in for the learner's function ``name``, which lives in the kernel.
+    """The learner's function ``name``, which lives in the kernel, as the grader runs it.
 
-    :func:`~poolkit.checks.evaluate` calls it like the real one: it returns what the
-    real one returned, raises what it raised (from the same file, line and function, so
-    the report points at the learner's line), prints what it printed, and changes the
-    arguments it changed. All calls together get ``timeout`` seconds of the function's own
+    :meth:`outcome` runs it on one case's arguments in the kernel and returns what came
+    back, as a :class:`~poolkit.course.checks.Outcome`: the value, or the exception with the
+    frames it went through in the kernel (so the report points at the learner's line), the
+    lines it printed and the arguments it changed in place.
+    :func:`~poolkit.course.checks.evaluate_runs` judges it as it judges a call made in the
+    learner's own notebook. All calls together get ``timeout`` seconds of the function's own
     CPU time, printing aside, as the kernel measures it (so a loaded machine, the transport
     and printing do not change a score), and at most :data:`WALL_FACTOR` times that in
     wall time, printing aside (a function that sleeps or starts threads); once either is spent, the call
-    running is stopped and every further call raises TimeoutError at once.
+    running is stopped and every further call is a TimeoutError at once.
     """
 
     def __init__(self, kernel: _Kernel, name: str, timeout: float):
@@ -416,27 +416,33 @@ class RemoteFunction:
         self.credit = 0.0  # wall seconds spent printing, given back (up to PRINT_CREDIT times the limit)
         self.replies: dict = {}  # encoded arguments -> the kernel's reply (each case runs once)
         self.timed_out = False
-        self.__name__ = name
 
-    def __call__(self, *args):
+    def outcome(self, args: tuple) -> Outcome:
+        """What the function does on ``args`` in the kernel; never raises."""
+        try:
+            return self._outcome(args)
+        except Exception as err:  # a reply the grader cannot read: reported like an exception of the function
+            return Outcome(error=Raised.of(err))
+
+    def _outcome(self, args: tuple) -> Outcome:
         try:
             payload = json.dumps([remote.encode(a) for a in args])
         except (TypeError, ValueError):
             payload = None
         if payload in self.replies:  # asked again (is every case unwritten? the audit): the answer is known
-            return self._answer(args, self.replies[payload])
+            return _read_reply(args, self.replies[payload])
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or self.cpu >= self.timeout:
-            raise TimeoutError(f"not run: the {self.timeout:g} s all the cases of this exercise may "
-                               "take together were spent")
+            return _stopped(TimeoutError, f"not run: the {self.timeout:g} s all the cases of this exercise may "
+                                          "take together were spent")
         try:
             reply = self.kernel.call(self.name, args, remaining)
         except TimeoutError:
             self.timed_out = True
-            raise TimeoutError(f"it ran past the {self.timeout:g} s all the cases of this exercise may "
-                               f"take together, and was stopped") from None
+            return _stopped(TimeoutError, f"it ran past the {self.timeout:g} s all the cases of this exercise may "
+                                          f"take together, and was stopped")
         except KernelGone as err:
-            raise RuntimeError(f"the notebook's kernel cannot run your function: {err}") from None
+            return _stopped(RuntimeError, f"the notebook's kernel cannot run your function: {err}")
         if payload is not None and len(self.replies) < MAX_REMEMBERED:
             self.replies[payload] = reply
         try:
@@ -449,68 +455,34 @@ class RemoteFunction:
         if self.cpu > self.timeout:
             self.timed_out = True
             self.replies.pop(payload, None)
-            raise TimeoutError(f"it ran past the {self.timeout:g} s all the cases of this exercise may "
-                               f"take together, and was stopped")
-        return self._answer(args, reply)
-
-    def _answer(self, args, reply):
-        """Return, raise, print and change ``args`` as the kernel's ``reply`` says."""
-        for i, value in reply.get("changed", {}).items():
-            _copy_into(args[int(i)], remote.decode(value))
-        printed = reply.get("printed") or {}
-        lines = printed.get("lines", [])
-        if lines:  # the report counts lines: make up the count, up to a cap
-            extra = min(max(int(printed.get("count", 0)) - len(lines), 0), MAX_PRINTED_LINES)
-            print("\n".join(lines + ["."] * extra))
-        if "error" in reply:
-            _raise_as_in_kernel(reply["error"])
-        return remote.decode(reply["result"])
+            return _stopped(TimeoutError, f"it ran past the {self.timeout:g} s all the cases of this exercise may "
+                                          f"take together, and was stopped")
+        return _read_reply(args, reply)
 
 
-def _copy_into(target, value) -> None:
-    """Make the argument ``target`` what the learner's function left it as (or at least changed)."""
+def _stopped(kind: type[Exception], message: str) -> Outcome:
+    """The outcome of a call the grader stopped, or did not make."""
+    return Outcome(error=Raised(kind.__name__, kind.__name__, message))
+
+
+def _read_reply(args: tuple, reply: dict) -> Outcome:
+    """The :class:`~poolkit.course.checks.Outcome` the kernel's ``reply`` to a call on ``args`` describes
+    (see :func:`poolkit.course.remote.call`)."""
     import numpy as np
 
-    if not isinstance(target, np.ndarray):
-        return
-    try:
-        if value.shape == target.shape:
-            np.copyto(target, value, casting="unsafe")
-            return
-    except (AttributeError, TypeError, ValueError):
-        pass
-    target[...] = 1 if np.all(target == 0) else 0
-
-
-def _raise_as_in_kernel(error: dict) -> None:
-    """Raise an exception like the kernel's, through frames named as the kernel's were."""
-    base = getattr(builtins, error.get("builtin", ""), Exception)
-    if not (isinstance(base, type) and issubclass(base, Exception)):
-        base = Exception  # KeyboardInterrupt, SystemExit: reported, never re-raised for real
-    message = str(error.get("message", ""))
-    kind = type(str(error.get("type", "Exception")), (base,), {"__str__": lambda self: message,
-                                                              "__module__": "builtins"})
-    exc = kind.__new__(kind)
-
-    def innermost():
-        raise exc
-
-    step = innermost
-    for filename, lineno, name, line in reversed(error.get("frames", [])):
-        step = _frame(str(filename), max(int(lineno), 1), str(name), str(line), step)
-    step()
-
-
-def _frame(filename: str, lineno: int, name: str, line: str, inner: Callable) -> Callable:
-    """A callable that calls ``inner`` from a frame at ``filename:lineno`` in function ``name``."""
-    if not os.path.exists(filename):  # a notebook cell: make its line known to tracebacks
-        size, mtime, lines, full = linecache.cache.get(filename, (0, None, [], filename))
-        lines = list(lines) + [""] * max(0, lineno - len(lines))
-        lines[lineno - 1] = line + "\n"
-        linecache.cache[filename] = (size, None, lines, full)
-    code = compile("\n" * (lineno - 1) + "_inner()", filename, "exec")
-    code = code.replace(co_name=name, co_qualname=name)
-    return lambda: exec(code, {"_inner": inner})
+    printed = reply.get("printed") or {}
+    lines = tuple(str(line) for line in printed.get("lines", []))
+    n_printed = len(lines) + min(max(int(printed.get("count", 0)) - len(lines), 0), MAX_PRINTED_LINES) if lines else 0
+    changed = tuple(sorted(i for i in map(int, reply.get("changed", {}))
+                           if 0 <= i < len(args) and isinstance(args[i], np.ndarray)))
+    if "error" in reply:
+        error = reply["error"]
+        frames = tuple((str(file), max(int(lineno), 1), str(name), str(line))
+                       for file, lineno, name, line in error.get("frames", []))
+        raised = Raised(str(error.get("type", "Exception")), str(error.get("builtin", "Exception")),
+                        str(error.get("message", "")), frames)
+        return Outcome(None, raised, lines, n_printed, changed)
+    return Outcome(remote.decode(reply["result"]), None, lines, n_printed, changed)
 
 
 # ---------------------------------------------------------------- one submission
@@ -522,8 +494,8 @@ def grade_submission(path, exercise_ids: Sequence[str], *, student: str | None =
 
     Never modifies ``path``, and reads it once: what is graded is that copy of its bytes.
     ``on_kernel(pid)`` is told the kernel's process id when it starts (:func:`grade_all`
-    uses it to clean up after a worker that dies). With a :class:`poolkit.sandbox.Sandbox`,
-    the kernel runs in it; without, with the grader's rights. With a :class:`poolkit.keys.Key`,
+    uses it to clean up after a worker that dies). With a :class:`poolkit.course.sandbox.Sandbox`,
+    the kernel runs in it; without, with the grader's rights. With a :class:`poolkit.course.keys.Key`,
     the hidden cases are the key's.
     """
     from .keys import installed
@@ -605,7 +577,7 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
             errors.append(f"{_cell_name(nb, cell_index)} raised {content.get('ename')}: "
                           f"{_short(content.get('evalue', ''), 120)}")
 
-    quiet = logging.getLogger("poolkit.grading.kernel")
+    quiet = logging.getLogger("poolkit.course.grading.kernel")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     setup = _setup_cells(nb)
@@ -616,6 +588,11 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
             exercise_id, f"{name} uses poolkit's answer key ({', '.join(found)}), directly or through what it "
                          "calls: only your own code is graded.")
         result.flag("answer key")
+    for exercise_id, found in _shortcut_uses(nb, [i for i in exercise_ids if i not in scores]).items():
+        ex = get_exercise(exercise_id)
+        why = f"{ex.name} was not run: {used_shortcut(ex, found)}"
+        scores[exercise_id] = ExerciseScore.not_graded(exercise_id, why)
+        result.flag("shortcut")
     exercise_ids = [i for i in exercise_ids if i not in scores]
     remaining = list(exercise_ids)
     for run in range(1 + MAX_RESTARTS):
@@ -637,14 +614,16 @@ def _run_and_check(nb, exercise_ids, result, workdir, timeout, notebook_timeout,
                         timeout_func=cell_timeout, iopub_timeout=IOPUB_GRACE, shutdown_kernel="immediate",
                         on_cell_executed=on_cell_executed, extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                         resources={"metadata": {"path": str(workdir)}})
-        _start_kernel(client, env={**os.environ, **KERNEL_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        km, kc = _start_kernel(client, env={**os.environ, **KERNEL_ENV}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
         if sandbox is not None:  # its sockets are made: from now on, the kernel cannot write there
             os.chown(conndir, 0, 0)
             os.chmod(conndir, 0o755)
         with client.setup_kernel():  # the kernel has started: this shuts it down at the end
             if on_kernel is not None:
-                on_kernel(client.km.provisioner.pid)
-            kernel, out_of_time = _Kernel(client), ""
+                # No public API gives the kernel's process id: the local provisioner's pid is it.
+                on_kernel(km.provisioner.pid)
+            kernel, out_of_time = _Kernel(km, kc), ""
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip() or is_check_cell(cell):
                     continue
@@ -710,6 +689,17 @@ def _functions_digest(nb, scored) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _shortcut_uses(nb, exercise_ids) -> dict:
+    """Exercise id -> the imports of what its statement says not to call that its function
+    reaches, for those that do."""
+    from .reach import shortcut_uses
+
+    sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_check_cell(c)]
+    asked = [get_exercise(i) for i in exercise_ids if getattr(get_exercise(i), "without", ())]
+    found = shortcut_uses(sources, {ex.name: ex.without for ex in asked})
+    return {ex.id: found[ex.name] for ex in asked if found[ex.name]}
+
+
 def _answer_key_uses(nb, exercise_ids) -> dict:
     """Exercise id -> what of poolkit's answer key its function reaches, for those that do."""
     from .keys import answer_key_uses
@@ -756,12 +746,13 @@ def _setup_cells(nb) -> set:
 
 def _check_chapter(raw, exercise_ids, result) -> None:
     """Flag a notebook whose check cells are all another chapter's than the graded one."""
-    from .checks import EXERCISES
+    from .checks import registry
     from .student import check_ids
 
-    graded = {EXERCISES[i].chapter for i in exercise_ids if i in EXERCISES}
+    known = registry()
+    graded = {known[i].chapter for i in exercise_ids if i in known}
     try:
-        own = {EXERCISES[i].chapter for i in check_ids(raw) if i in EXERCISES}
+        own = {known[i].chapter for i in check_ids(raw) if i in known}
     except Exception:  # a cell that does not parse: nothing to say
         return
     if own and not own & graded:
@@ -771,8 +762,9 @@ def _check_chapter(raw, exercise_ids, result) -> None:
                             "notebook handed in?")
 
 
-def _start_kernel(client, **kwargs) -> None:
-    """Start ``client``'s kernel (``kwargs`` go to its launch) and wait until it answers.
+def _start_kernel(client, **kwargs) -> tuple:
+    """Start ``client``'s kernel (``kwargs`` go to its launch), wait until it answers, and
+    return its kernel manager and kernel client (nbclient's, as its public methods give them).
 
     A kernel that dies before it answers has run none of the notebook, and the cause is
     rarely the notebook's: on a busy machine, another kernel starting at the same moment
@@ -780,11 +772,11 @@ def _start_kernel(client, **kwargs) -> None:
     times in all; any other failure, and the last one, is raised.
     """
     for attempt in range(1, KERNEL_STARTS + 1):
-        client.km = client.create_kernel_manager()
+        km = client.create_kernel_manager()
         client.start_new_kernel(**kwargs)
         try:
-            client.start_new_kernel_client()  # on failure, it has shut the kernel down
-            return
+            kc = client.start_new_kernel_client()  # on failure, it has shut the kernel down
+            return km, kc
         except RuntimeError as err:
             if "died" not in str(err) or attempt == KERNEL_STARTS:
                 raise
@@ -806,10 +798,10 @@ def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: list[str]) 
                                                f"{asks}: keep that name.")
     if not found.get("function"):
         score = ExerciseScore.of(evaluate(ex.id, remote.decode(found["value"])))
-        score.cases = [[1, "visible", score.passed]] if not hasattr(ex, "all_cases") else []
+        score.cases = [[1, "visible", score.passed]]      # a prediction: one value, one visible case
         return score
     fn = RemoteFunction(kernel, ex.name, timeout)
-    score = ExerciseScore.of(evaluate(ex.id, fn))
+    score = ExerciseScore.of(evaluate_runs(ex.id, fn.outcome))
     score.cases = _case_results(ex, fn)
     if fn.timed_out:
         notes.append(f"{ex.name} was stopped after {timeout:g} s (all cases of {ex.id} together): "
@@ -817,19 +809,13 @@ def _check(kernel: _Kernel, exercise_id: str, timeout: float, notes: list[str]) 
     return score
 
 
-def _case_results(ex, fn) -> list:
+def _case_results(ex, fn: RemoteFunction) -> list:
     """``[number, "visible" or "hidden", passed]`` for each case, judged again from the replies
     ``fn`` remembers (no call to the kernel, except for a case it never answered)."""
-    import io
-    from contextlib import redirect_stdout
-
-    from .checks import _judge
-
     out = []
     for case in ex.all_cases():
         try:
-            with redirect_stdout(io.StringIO()):
-                passed = _judge(ex, case, fn) is None
+            passed = judge(ex, case, fn.outcome(case.args)) is None
         except Exception:
             passed = False
         out.append([case.number, "visible" if case.visible else "hidden", passed])

@@ -8,8 +8,8 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import adaptive_avg_pool1d, avg_pool1d, max_pool1d
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import adaptive_avg_pool1d, avg_pool1d, max_pool1d
 
 # ---------------------------------------------------------------- predict_resnet_pool
 register(Prediction(

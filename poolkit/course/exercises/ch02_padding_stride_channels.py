@@ -8,9 +8,9 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import max_pool2d
+from ...geometry import output_size, same_padding
 from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import max_pool2d
-from ..geometry import output_size, same_padding
 
 
 # ---------------------------------------------------------------- max_pool_pad
@@ -38,6 +38,7 @@ def _random_padded(rng):
 
 register(Exercise(
     id="max_pool_pad", title="Max pooling with padding and stride", chapter=2,
+    without=("poolkit", "torch", "tensorflow"),
     signature="max_pool_pad(X, k, s, p)",
     reference=_max_pool_pad,
     cases=[

@@ -1,7 +1,7 @@
 """Calling a learner's function inside the kernel that ran their notebook.
 
-:mod:`poolkit.grading` runs the checks in its own process, which never executes a
-learner's code, and hands :func:`poolkit.checks.evaluate` a stand-in for the learner's
+:mod:`poolkit.course.grading` runs the checks in its own process, which never executes a
+learner's code, and hands :func:`poolkit.course.checks.evaluate` a stand-in for the learner's
 function. Each call of the stand-in sends the case's arguments to the notebook's kernel,
 where :func:`call` (this module, imported there) runs the learner's function on them
 and sends back what came out: the result, or the exception and where it was raised,
@@ -10,7 +10,7 @@ JSON, arrays as ``.npy`` bytes read back with ``allow_pickle=False``; anything e
 comes back as a stand-in that only knows its type's name. So a notebook can break its
 own kernel as it likes: the answers are judged elsewhere.
 
-The kernel's half runs like :func:`poolkit.checks.evaluate`'s own calls: on the
+The kernel's half runs like :func:`poolkit.course.checks.evaluate`'s own calls: on the
 learner's function only, with warnings and numpy's floating-point complaints silenced,
 stdout captured, stderr dropped.
 """
@@ -189,7 +189,7 @@ def call(name: str, payload: str) -> str:
         builtins.print = real_print
         cpu = time.thread_time() - cpu
     reply["printed"] = printed.summary()
-    reply["cpu_seconds"] = max(cpu - printed.seconds, 0.0)  # the grader's clock: see poolkit.grading.RemoteFunction
+    reply["cpu_seconds"] = max(cpu - printed.seconds, 0.0)  # the grader's clock: see grading.RemoteFunction
     reply["print_seconds"] = printed.wall
     reply["changed"] = {str(i): encode(a) for i, (a, b) in enumerate(zip(args, before))
                         if b is not None and not _same(a, b)}

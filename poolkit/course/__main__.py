@@ -3,23 +3,23 @@
     poolkit student-edition OUTDIR [CHAPTER.ipynb ...] [--with-solutions]
         Write each chapter without its solutions, in plain Markdown, into OUTDIR
         (default chapters: chapters/*.ipynb); --with-solutions keeps them under a
-        "Solution" heading (the notebooks for Colab and Binder). See :mod:`poolkit.student`.
+        "Solution" heading (the notebooks for Colab and Binder). See :mod:`poolkit.course.student`.
 
     poolkit grade SUBMISSION... [--chapter N] [--timeout S] [--notebook-timeout S]
                   [--jobs N] [--json FILE] [--csv FILE] [--feedback DIR] [--quiet]
                   [--memory SIZE] [--processes N] [--unsafe] [--resume]
         Run each submitted notebook in a fresh kernel, in a sandbox of its own
-        (:mod:`poolkit.sandbox`), and grade its exercises with the checks the learners
+        (:mod:`poolkit.course.sandbox`), and grade its exercises with the checks the learners
         ran. Also --setup-timeout, --assignment FILE.toml, --key FILE, --roster FILE.
-        See :mod:`poolkit.grading` and :mod:`poolkit.gradebook`.
+        See :mod:`poolkit.course.grading` and :mod:`poolkit.course.gradebook`.
 
     poolkit keygen KEYFILE [--force]
-        Write an instructor's key: hidden cases no student can compute (:mod:`poolkit.keys`).
+        Write an instructor's key: hidden cases no student can compute (:mod:`poolkit.course.keys`).
 
     poolkit gradescope OUT.zip (--assignment FILE.toml | --chapter N) [--key KEYFILE]
-        Build a Gradescope autograder zip (:mod:`poolkit.gradescope`).
+        Build a Gradescope autograder zip (:mod:`poolkit.course.gradescope`).
 
-Also ``python -m poolkit``.
+Also ``python -m poolkit.course``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                             "whose SHA-256 and grader version are the same, grade the rest")
 
     grade.add_argument("--assignment", type=Path, metavar="FILE.toml",
-                       help="the chapter, each exercise's points (CSV: points, max_points); see poolkit/assignment.py")
+                       help="the chapter, each exercise's points (CSV: points, max_points); "
+                            "see poolkit/course/assignment.py")
     grade.add_argument("--roster", type=Path, metavar="FILE",
                        help="the class: a text or CSV file whose first column is the student ids; students "
                             "without a submission get a row with status 'missing'")
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     scope = commands.add_parser("gradescope", help="build a Gradescope autograder zip",
                                 description="Write the zip for Gradescope's autograder settings: setup.sh, "
                                             "run_autograder, this poolkit, the assignment and (with --key) the "
-                                            "key. Keep it private: it holds the key. See poolkit/gradescope.py.")
+                                            "key. Keep it private: it holds the key. See poolkit/course/gradescope.py.")
     scope.add_argument("zip", type=Path, metavar="OUT.zip")
     scope.add_argument("--assignment", type=Path, metavar="FILE.toml", help="points, visibility, late penalty")
     scope.add_argument("--chapter", type=int, metavar="N", help="without --assignment: every exercise of "
@@ -164,7 +165,7 @@ def _student_edition(args) -> int:
 
 def _grade(args, parser) -> int:
     from . import gradebook
-    from .checks import EXERCISES
+    from .checks import registry
 
     for name in ("timeout", "notebook_timeout", "setup_timeout"):
         if getattr(args, name) <= 0:
@@ -202,7 +203,7 @@ def _grade(args, parser) -> int:
     if not sandboxed:
         print(f"Warning: --unsafe: the notebooks run with your rights, outside any sandbox ({why}).",
               file=sys.stderr)
-    chapters = sorted({EXERCISES[i].chapter for i in exercise_ids})
+    chapters = sorted({registry()[i].chapter for i in exercise_ids})
     if len(chapters) > 1 and not args.chapter:
         print(f"Note: the submissions' check cells belong to chapters {', '.join(map(str, chapters))}: each "
               "submission is graded on all their exercises (--chapter N grades one chapter).")

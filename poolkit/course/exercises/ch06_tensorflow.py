@@ -9,9 +9,9 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import max_pool1d, max_pool2d, max_pool_with_argmax
+from ...geometry import output_size
 from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import max_pool1d, max_pool2d, max_pool_with_argmax
-from ..geometry import output_size
 
 # ---------------------------------------------------------------- predict_tf_argmax
 register(Prediction(

@@ -8,9 +8,9 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import avg_pool2d, max_pool2d
+from ...im2col import col2im
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, random_window, register
-from ..functional import avg_pool2d, max_pool2d
-from ..im2col import col2im
 
 
 def _same_values_elsewhere(args, expected, got):
@@ -59,6 +59,7 @@ def _random_im2col_case(rng):
 
 register(Exercise(
     id="im2col_max_pool", title="Max pooling through a column matrix", chapter=3,
+    without=("poolkit",),
     signature="im2col_max_pool(X, k, s, p)",
     reference=lambda X, k, s, p: max_pool2d(X, k, s, p),
     cases=[

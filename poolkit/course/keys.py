@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .reach import reaches
+
 __all__ = ["Key", "keygen", "load", "install", "installed", "answer_key_uses"]
 
 FORMAT = "poolkit-key-1"
@@ -80,24 +82,26 @@ def load(path) -> Key:
 def installed(key: Key | None):
     """Within the block, in this process, every exercise's hidden cases are drawn with
     ``key``'s seed (the visible cases, the number of cases and the reference stay)."""
-    from .checks import EXERCISES
+    from .checks import registry
 
-    before = dict(EXERCISES)
+    known = registry()
+    before = dict(known)
     try:
         install(key)
         yield
     finally:
-        EXERCISES.clear()
-        EXERCISES.update(before)
+        known.clear()
+        known.update(before)
 
 
 def install(key: Key | None) -> None:
     """:func:`installed`, for good."""
-    from .checks import EXERCISES
+    from .checks import registry
 
     if key is None:
         return
-    for exercise_id, exercise in list(EXERCISES.items()):
+    known = registry()
+    for exercise_id, exercise in list(known.items()):
         if not hasattr(exercise, "all_cases") or getattr(exercise, "_poolkit_key", None) == key.fingerprint:
             continue  # a prediction has no hidden cases
         keyed = copy.copy(exercise)
@@ -105,7 +109,7 @@ def install(key: Key | None) -> None:
         keyed.__dict__.pop("_cases", None)  # drawn again, with the key's seed
         keyed.__dict__["_poolkit_seed"] = key.seed(exercise_id)
         keyed.__dict__["_poolkit_key"] = key.fingerprint
-        EXERCISES[exercise_id] = keyed
+        known[exercise_id] = keyed
 
 
 _KEYED: dict[type, type] = {}
@@ -119,10 +123,9 @@ def _keyed(cls: type) -> type:
 
 
 # ---------------------------------------------------------------- reaching for the answers
-FORBIDDEN_NAMES = {"get_exercise", "list_exercises", "all_cases", "_cases", "reference", "EXERCISES",
-                   "evaluate", "_judge", "_call", "random_case"}
-FORBIDDEN_MODULES = ("poolkit.exercises", "poolkit.checks", "poolkit.grading", "poolkit.gradebook",
-                     "poolkit.keys", "poolkit.remote")
+FORBIDDEN_NAMES = {"get_exercise", "list_exercises", "registry", "all_cases", "_cases", "reference", "EXERCISES",
+                   "evaluate", "evaluate_runs", "judge", "of_call", "random_case"}
+FORBIDDEN_MODULES = ("poolkit.course",)  # its checks, exercises, grader, keys ...
 ALLOWED_IMPORTS = {"check", "Prediction"}
 
 
@@ -130,35 +133,7 @@ def answer_key_uses(sources: Iterable[str], names: Iterable[str]) -> dict[str, l
     """For each of ``names`` (the exercises' functions or prediction variables): what of
     poolkit's answer key its definition reaches, through the notebook's top-level names it
     uses (``[]``: nothing). ``sources``: the notebook's code cells, check cells aside."""
-    defines: dict[str, list[ast.stmt]] = {}
-    for source in sources:
-        tree = _parse(source)
-        for stmt in tree.body if tree is not None else []:
-            for name in _defined(stmt):
-                defines.setdefault(name, []).append(stmt)
-    return {name: _reach(name, defines) for name in names}
-
-
-def _parse(source: str):
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _defined(stmt: ast.stmt) -> set[str]:
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    names = set()
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-    return names
+    return reaches(sources, names, _forbidden)
 
 
 def _forbidden(stmt: ast.stmt) -> list[str]:
@@ -172,22 +147,8 @@ def _forbidden(stmt: ast.stmt) -> list[str]:
             module = node.module
             if module.startswith(FORBIDDEN_MODULES) and not all(a.name in ALLOWED_IMPORTS for a in node.names):
                 found.append(f"from {module} import " + ", ".join(a.name for a in node.names))
-            if module == "poolkit" and any(a.name in ("checks", "exercises", "grading", "remote")
-                                           for a in node.names):
+            if module == "poolkit" and any(a.name == "course" for a in node.names):
                 found.append(f"from poolkit import {', '.join(a.name for a in node.names)}")
         elif isinstance(node, ast.Import):
             found += [f"import {a.name}" for a in node.names if a.name.startswith(FORBIDDEN_MODULES)]
     return found
-
-
-def _reach(start: str, defines: dict[str, list[ast.stmt]]) -> list[str]:
-    seen, todo, found = {start}, [start], []
-    while todo:
-        for stmt in defines.get(todo.pop(), []):
-            found += _forbidden(stmt)
-            for node in ast.walk(stmt):
-                used = node.id if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) else None
-                if used and used in defines and used not in seen:
-                    seen.add(used)
-                    todo.append(used)
-    return sorted(set(found))

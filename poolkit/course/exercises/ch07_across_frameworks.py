@@ -11,9 +11,9 @@ mistake's hint.
 
 import numpy as np
 
+from ...functional import avg_pool2d, max_pool2d
+from ...geometry import output_size, same_padding
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import avg_pool2d, max_pool2d
-from ..geometry import output_size, same_padding
 
 # ---------------------------------------------------------------- predict_same_average
 register(Prediction(

@@ -70,7 +70,7 @@ class Assignment:
 
 def load_assignment(path) -> Assignment:
     """The assignment in the TOML file ``path``; ValueError naming what is wrong."""
-    from .checks import EXERCISES, list_exercises
+    from .checks import list_exercises, registry
 
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def load_assignment(path) -> Assignment:
     points, visibility = {}, {}
     for exercise_id, spec in (data.get("exercises") or {}).items():
         if exercise_id not in known:
-            where = f"chapter {EXERCISES[exercise_id].chapter}'s" if exercise_id in EXERCISES else "no"
+            where = f"chapter {registry()[exercise_id].chapter}'s" if exercise_id in registry() else "no"
             raise ValueError(f"{path}: [exercises.{exercise_id}] is {where} exercise, not one of chapter "
                              f"{', '.join(map(str, chapters))}'s: {', '.join(sorted(known))}")
         value = spec.get("points", 1)

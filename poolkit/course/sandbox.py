@@ -1,6 +1,6 @@
 """A sandbox for one submission's kernel: bubblewrap, an unprivileged user, limits.
 
-:mod:`poolkit.grading` starts each submission's kernel through :meth:`Sandbox.wrap`:
+:mod:`poolkit.course.grading` starts each submission's kernel through :meth:`Sandbox.wrap`:
 
 - ``bwrap`` gives it new pid, network, IPC and UTS namespaces: it sees only its own
   processes (not the grader's ``/proc``, its arguments or its folders), has no network,
@@ -77,8 +77,8 @@ def _python_paths() -> list[tuple[str, str]]:
 
 
 def package_dir() -> str:
-    """poolkit's package folder (the one this grader imports)."""
-    return os.path.dirname(os.path.abspath(__file__))
+    """poolkit's package folder (the one this grader imports): the folder above this one."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass

@@ -9,17 +9,17 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
+from ...functional import max_pool2d
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, random_window, register
-from ..functional import max_pool2d
 
 
 def _route(dy, indices, x_shape):
-    from ..backward import route  # imported when first graded
+    from ...backward import route  # imported when first graded
     return route(dy, indices, x_shape)
 
 
 def _avg_pool2d_backward(*args, **kwargs):
-    from ..backward import avg_pool2d_backward  # imported when first graded
+    from ...backward import avg_pool2d_backward  # imported when first graded
     return avg_pool2d_backward(*args, **kwargs)
 
 
@@ -62,6 +62,7 @@ def _columns_first(dy, indices, x_shape):
 
 register(Exercise(
     id="max_pool_backward", title="Max pooling backward from the indices", chapter=4,
+    without=("poolkit",),
     signature="max_pool_backward(dy, indices, x_shape)",
     reference=_route,
     cases=[
@@ -127,6 +128,7 @@ def _random_avg_case(rng):
 
 register(Exercise(
     id="avg_pool_backward", title="Average pooling backward, padding not counted", chapter=4,
+    without=("poolkit",),
     signature="avg_pool_backward(dy, x_shape, k, s, p)",
     reference=_avg_reference,
     cases=[

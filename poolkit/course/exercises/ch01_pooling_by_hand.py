@@ -7,10 +7,10 @@ learner's answer equals its result, the learner gets that mistake's hint.
 
 import numpy as np
 
-from .. import naive
+from ... import learned, naive
+from ...functional import avg_pool2d, max_pool2d
+from ...geometry import output_size
 from ..checks import ONE_TOO_FEW, ONE_TOO_MANY, Exercise, Mistake, Prediction, randint, random_values, register
-from ..functional import avg_pool2d, max_pool2d
-from ..geometry import output_size
 
 
 def _not_square(pool_size):
@@ -76,6 +76,7 @@ def _random_geometry(rng):
 
 register(Exercise(
     id="output_size", title="Output size of a pooling layer", chapter=1,
+    without=("poolkit",),
     signature="output_size(n, k, s, p)",
     reference=lambda n, k, s, p: output_size(n, k, s, p),
     cases=[(25, 2, 2, 0), (4, 3, 2, 1), (5, 3, 1, 1), (7, 3, 2, 0)],
@@ -208,18 +209,11 @@ register(Exercise(
 
 # ---------------------------------------------------------------- softmax_pool
 def softmax_pool2d(X, pool_size, t):
-    """Softmax pooling (d2l's exercise), stride 1, no padding: each window's elements
-    weighted by ``softmax(window / t)``. ``t -> 0`` gives max pooling, ``t -> inf``
-    average pooling. The reference for ``softmax_pool``."""
+    """Softmax pooling as the exercise asks: one plane, stride 1, no padding, each window's
+    elements weighted by ``softmax(window / t)``: poolkit's :func:`~poolkit.learned.softmax_pool2d`
+    with ``beta = 1 / t``. ``t -> 0`` gives max pooling, ``t -> inf`` average pooling."""
     X = np.asarray(X, dtype=float)
-    p_h, p_w = pool_size
-    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            window = X[i:i + p_h, j:j + p_w]
-            w = np.exp((window - window.max()) / t)     # the max subtracted: no overflow
-            Y[i, j] = (w * window).sum() / w.sum()
-    return Y
+    return learned.softmax_pool2d(X[None], pool_size, stride=1, beta=1 / t)[0]
 
 
 def _random_softmax_case(rng):

@@ -1,6 +1,6 @@
 """Grading a class: many submissions in parallel, and the results for a gradebook.
 
-:func:`grade_all` grades each submission with :func:`poolkit.grading.grade_submission`
+:func:`grade_all` grades each submission with :func:`poolkit.course.grading.grade_submission`
 in a worker process of its own, ``jobs`` at a time (by default as many as the machine
 gives this process cores). Workers fork from a server that has imported the grader
 once, so a worker starts in milliseconds, and each starts its own kernel. A worker that
@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .checks import EXERCISES, list_exercises
+from .checks import list_exercises, registry
 from .grading import (
     MAX_RESTARTS,
     NOTEBOOK_TIMEOUT,
@@ -100,7 +100,7 @@ def file_digest(path) -> str:
 
 def grader_version() -> str:
     """poolkit's version and a digest of its files: results of another grader are not reused."""
-    from . import __version__
+    from .. import __version__
 
     return f"{__version__}+{poolkit_digest()[:12]}"
 
@@ -140,7 +140,7 @@ def exercises_to_grade(paths: Iterable, chapters: Sequence[int] = ()) -> list[st
         raw, _, _ = read_submission(Path(path))
         if raw is not None:
             try:
-                votes.update({EXERCISES[i].chapter for i in check_ids(raw) if i in EXERCISES})
+                votes.update({registry()[i].chapter for i in check_ids(raw) if i in registry()})
             except Exception:  # a cell that does not parse counts for nothing
                 pass
     if not votes:
@@ -159,7 +159,7 @@ def grade_all(paths: Sequence, exercise_ids: Sequence[str], *, jobs: int | None 
     its own worker process; results in the order of ``paths``, ``on_result`` told of each as
     it finishes. A worker that dies or overruns its time gets a result that says so.
 
-    ``sandbox``: the limits (``memory``, ``processes``) of a :class:`poolkit.sandbox.Sandbox`
+    ``sandbox``: the limits (``memory``, ``processes``) of a :class:`poolkit.course.sandbox.Sandbox`
     each kernel runs in, with a user of its own; None runs kernels with the grader's rights.
     After every submission, poolkit's own files are compared with what they were at the
     start: if they changed, that submission's status says so and :class:`PoolkitChanged`
@@ -237,7 +237,7 @@ def _process_context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["poolkit.gradebook", "nbformat", "nbclient", "jupyter_client.manager",
+    context.set_forkserver_preload(["poolkit.course.gradebook", "nbformat", "nbclient", "jupyter_client.manager",
                                     "ipykernel.kernelspec"])
     return context
 
@@ -369,7 +369,7 @@ def _score(result: SubmissionResult, exercise_id: str) -> float:
 
 def write_csv(results: Sequence[SubmissionResult], exercise_ids: Sequence[str], path, assignment=None) -> None:
     """A gradebook sheet: ``student``, one column per exercise (0 to 1), ``total``, ``max``, ``status``;
-    with an :class:`~poolkit.assignment.Assignment`, also ``points`` and ``max_points`` (import
+    with an :class:`~poolkit.course.assignment.Assignment`, also ``points`` and ``max_points`` (import
     ``points`` into Canvas or Moodle, matching ``student`` to the LMS's login or id column)."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
+from ...regions import max_over_time, roi_pool_bins
 from ..checks import Exercise, Mistake, Prediction, randint, random_values, register
-from ..regions import max_over_time, roi_pool_bins
 
 
 # ---------------------------------------------------------------- roi_bin
@@ -117,6 +117,7 @@ def _random_sequences(rng):
 
 register(Exercise(
     id="masked_max", title="Max over time of padded sequences", chapter=10,
+    without=("poolkit",),
     signature="masked_max(x, lengths)",
     reference=lambda x, lengths: max_over_time(x, lengths),
     cases=[

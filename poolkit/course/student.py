@@ -137,7 +137,7 @@ def is_check_cell(cell) -> bool:
 
     def is_check(node) -> bool:
         if isinstance(node, ast.ImportFrom):
-            return node.module == "poolkit.checks" and [a.name for a in node.names] == ["check"]
+            return node.module == "poolkit.course" and [a.name for a in node.names] == ["check"]
         call = node.value if isinstance(node, ast.Expr) else None
         return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "check"
                 and len(call.args) == 2 and not call.keywords and isinstance(call.args[0], ast.Constant)

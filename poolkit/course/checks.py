@@ -2,7 +2,7 @@
 
 A chapter's check cell calls::
 
-    from poolkit.checks import check
+    from poolkit.course import check
     check("pool2d_min", pool2d_min)
 
 which runs ``pool2d_min`` on the exercise's own cases and on hidden random ones,
@@ -23,8 +23,9 @@ Thinking exercises are :class:`Prediction` s: the learner writes a predicted val
 (``predicted_shape = (1, 3, 4, 4)``) before running any code, and
 ``check("id", predicted_shape)`` says right or wrong with a hint, never the answer.
 
-The exercises themselves are declared in :mod:`poolkit.exercises`, one module per
-chapter, each an :class:`Exercise` with a few :class:`Mistake` s::
+The exercises themselves are declared in :mod:`poolkit.course.exercises`, one module per
+chapter (imported on the first lookup: :func:`registry`), each an :class:`Exercise` with a
+few :class:`Mistake` s::
 
     register(Exercise(
         id="output_size", title="...", chapter=1, signature="output_size(n, k, s, p)",
@@ -38,9 +39,11 @@ chapter, each an :class:`Exercise` with a few :class:`Mistake` s::
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import difflib
+import importlib
 import io
 import numbers
 import os
@@ -55,14 +58,14 @@ from typing import Any
 
 import numpy as np
 
-from .geometry import is_int as _is_int
+from ..geometry import is_int as _is_int
 
-__all__ = ["check", "evaluate", "list_exercises", "get_exercise", "register", "EXERCISES",
-           "Exercise", "Prediction", "Mistake", "Case", "CheckResult", "random_values", "random_window", "randint",
-           "ONE_TOO_FEW", "ONE_TOO_MANY"]
+__all__ = ["check", "evaluate", "evaluate_runs", "judge", "Outcome", "Raised", "list_exercises", "get_exercise",
+           "registry", "register", "Exercise", "Prediction", "Mistake", "Case", "CheckResult", "random_values",
+           "random_window", "randint", "ONE_TOO_FEW", "ONE_TOO_MANY"]
 
-EXERCISES: dict = {}
-"""The registry: exercise id -> :class:`Exercise`, filled by :mod:`poolkit.exercises`."""
+_REGISTRY: dict = {}  # exercise id -> Exercise or Prediction; read it through registry()
+_LOADED = False
 
 RETURNS = ("array", "int", "int pair")
 WIDTH = 72  # longest line of a report
@@ -129,6 +132,11 @@ class Exercise:
         The hint when no mistake matches.
     spoilers : sequence of str
         Answer text no hint may contain (the tests check it, ignoring spaces and ``*``).
+    without : sequence of str
+        Packages the statement says not to call (``("poolkit",)`` for "Do not call
+        poolkit"). A function that passes but reaches an import of one of them, read
+        from the notebook's code (:func:`poolkit.course.reach.shortcut_uses`), does not
+        pass; the grader scores it zero.
     """
 
     id: str
@@ -144,6 +152,7 @@ class Exercise:
     mistakes: Sequence[Mistake] = ()
     hint: str = "Work this case out by hand, step by step, and compare with what your function does."
     spoilers: Sequence[str] = ()
+    without: Sequence[str] = ()
 
     def __post_init__(self):
         if self.returns not in RETURNS:
@@ -336,28 +345,49 @@ def _is_number(v) -> bool:
 
 
 def register(exercise):
-    """Add ``exercise`` (an :class:`Exercise` or a :class:`Prediction`) to :data:`EXERCISES`
-    (ids are unique) and return it."""
-    if exercise.id in EXERCISES:
+    """Add ``exercise`` (an :class:`Exercise` or a :class:`Prediction`) to the registry
+    (ids are unique) and return it. The modules of :mod:`poolkit.course.exercises` call it."""
+    if exercise.id in _REGISTRY:
         raise ValueError(f"exercise id {exercise.id!r} is already registered")
-    EXERCISES[exercise.id] = exercise
+    _REGISTRY[exercise.id] = exercise
     return exercise
+
+
+def registry() -> dict:
+    """The registry, exercise id -> :class:`Exercise` or :class:`Prediction`.
+
+    The chapters' exercise modules (:mod:`poolkit.course.exercises`) are imported on the
+    first call, not when this module is: they compute their visible cases, and they import
+    this module for :func:`register`. Every lookup goes through here."""
+    global _LOADED
+    if not _LOADED:
+        importlib.import_module(f"{__package__}.exercises")  # each module register()s its exercises
+        _LOADED = True
+    return _REGISTRY
+
+
+def __getattr__(name: str):
+    """``EXERCISES``: the registry, loaded as by :func:`registry`."""
+    if name == "EXERCISES":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_exercise(exercise_id: str):
     """The registered exercise, or a ValueError listing the valid ids."""
+    known = registry()
     try:
-        return EXERCISES[exercise_id]
+        return known[exercise_id]
     except (KeyError, TypeError):
         pass
-    close = difflib.get_close_matches(str(exercise_id), list(EXERCISES), n=1)
+    close = difflib.get_close_matches(str(exercise_id), list(known), n=1)
     maybe = f" Did you mean {close[0]!r}?" if close else ""
     raise ValueError(f"unknown exercise id {exercise_id!r}.{maybe} Valid ids: {', '.join(list_exercises())}")
 
 
 def list_exercises(chapter: int | None = None) -> list[str]:
     """Registered exercise ids in chapter order (only ``chapter``'s if given)."""
-    return [e.id for e in sorted(EXERCISES.values(), key=lambda e: e.chapter)
+    return [e.id for e in sorted(registry().values(), key=lambda e: e.chapter)
             if chapter is None or e.chapter == chapter]
 
 
@@ -454,33 +484,88 @@ def _quiet():
         yield
 
 
-def _call(fn, args):
-    """Run ``fn(*args)`` on copies: ``(result, exception, printed text, changed args)``."""
-    mine = copy.deepcopy(args)
-    printed = io.StringIO()
-    try:
-        with _quiet(), contextlib.redirect_stdout(printed):
-            result, error = fn(*mine), None
-    except Exception as err:  # anything the learner's code raises is reported, not re-raised
-        result, error = None, err
-    changed = [i for i, (a, b) in enumerate(zip(args, mine))
-               if isinstance(a, np.ndarray) and not (isinstance(b, np.ndarray) and a.shape == b.shape
-                                                     and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))]
-    return result, error, printed.getvalue(), changed
+@dataclass(frozen=True)
+class Raised:
+    """An exception the learner's function raised, as data.
+
+    ``type``: its class's name; ``builtin``: the nearest built-in class it derives from
+    (what :meth:`is_a` asks about); ``message``: ``str()`` of it; ``frames``: the frames it
+    went through below the call, outermost first, as ``(file, line number, function, line
+    of code)``. :meth:`of` describes an exception raised here; the grader builds one from
+    the description the notebook's kernel sends (:mod:`poolkit.course.remote`)."""
+
+    type: str
+    builtin: str
+    message: str
+    frames: tuple[tuple[str, int, str, str], ...] = ()
+
+    @classmethod
+    def of(cls, err: BaseException) -> Raised:
+        """``err``, caught in the function that made the call (its own frame is left out)."""
+        builtin = next(c.__name__ for c in type(err).__mro__ if c.__module__ == "builtins")
+        try:
+            message = str(err)
+        except Exception:  # an exception that cannot say what it is
+            message = ""
+        frames = tuple((f.filename, f.lineno or 1, f.name, f.line or "")
+                       for f in traceback.extract_tb(err.__traceback__)[1:])
+        return cls(type(err).__name__, builtin, message, frames)
+
+    def is_a(self, kind: type) -> bool:
+        """Is it an instance of the built-in exception class ``kind``?"""
+        base = getattr(builtins, self.builtin, None)
+        return isinstance(base, type) and issubclass(base, kind)
 
 
-def _judge(ex: Exercise, case: Case, fn):
-    """None if ``fn`` gets ``case`` right, else ``(lines describing the failure, hint, wrong)``:
-    ``wrong`` is the wrong answer for :meth:`Exercise.diagnose` (and ``hint`` None), or None."""
-    got, error, printed, changed, wrong = *_call(fn, case.args), None
+@dataclass(frozen=True)
+class Outcome:
+    """What one call of the learner's function did: what :func:`judge` judges.
+
+    ``value``: what it returned (None when it raised); ``error``: what it raised, or None;
+    ``printed``: the first lines it printed (at least five, stripped of blank lines at both
+    ends) and ``n_printed`` how many lines there were; ``changed``: the positions of the
+    array arguments it changed in place. :meth:`of_call` calls a function here; the grader
+    builds outcomes from the replies of the notebook's kernel."""
+
+    value: Any = None
+    error: Raised | None = None
+    printed: tuple[str, ...] = ()
+    n_printed: int = 0
+    changed: tuple[int, ...] = ()
+
+    @classmethod
+    def of_call(cls, fn, args: tuple) -> Outcome:
+        """Run ``fn(*args)`` here, on copies of ``args``, warnings silenced and stdout captured."""
+        mine = copy.deepcopy(args)
+        printed = io.StringIO()
+        try:
+            with _quiet(), contextlib.redirect_stdout(printed):
+                value, error = fn(*mine), None
+        except Exception as err:  # anything the learner's code raises is reported, not re-raised
+            value, error = None, Raised.of(err)
+        changed = tuple(i for i, (a, b) in enumerate(zip(args, mine))
+                        if isinstance(a, np.ndarray) and not (isinstance(b, np.ndarray) and a.shape == b.shape
+                                                              and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))
+        lines = printed.getvalue().strip().splitlines()
+        return cls(value, error, tuple(lines[:PRINTED_SHOWN]), len(lines), changed)
+
+
+PRINTED_SHOWN = 5  # printed lines a report shows
+
+
+def judge(ex: Exercise, case: Case, outcome: Outcome):
+    """None if ``outcome`` (of a call on ``case.args``) is right, else ``(lines describing the
+    failure, hint, wrong)``: ``wrong`` is the wrong answer for :meth:`Exercise.diagnose` (and
+    ``hint`` None), or None."""
+    got, error, wrong = outcome.value, outcome.error, None
     if error is not None:
-        lines = [_wrap(f"Your function raised {type(error).__name__}: {_short(str(error), 200)}", "  ")]
+        lines = [_wrap(f"Your function raised {error.type}: {_short(error.message, 200)}", "  ")]
         where = _where(error)
         if where:
             lines.append(f"  {where}")
-        if isinstance(error, NotImplementedError):
+        if error.is_a(NotImplementedError):
             hint = "Replace the line that raises NotImplementedError with your solution."
-        elif isinstance(error, TypeError) and "argument" in str(error):
+        elif error.is_a(TypeError) and "argument" in error.message:
             hint = f"Check your function's arguments: it is called as {ex.signature}."
         else:
             hint = ex.hint
@@ -488,17 +573,17 @@ def _judge(ex: Exercise, case: Case, fn):
         lines, hint = [_wrap(bad[0])], bad[1]
     elif not ex.same(got, case.expected, case.args):
         lines, hint, wrong = _mismatch(ex, case, got), None, (case.args, case.expected, got)
-    elif changed:
-        name = ex.params[changed[0]] if changed[0] < len(ex.params) else f"argument {changed[0] + 1}"
+    elif outcome.changed:
+        i = outcome.changed[0]
+        name = ex.params[i] if i < len(ex.params) else f"argument {i + 1}"
         lines = [_wrap(f"Your answer is right, but your function changed its input {name} in place.")]
         hint = f"Leave {name} as it is: work on a copy, or build new arrays."
     else:
         return None
-    if printed.strip():
-        shown = printed.strip().splitlines()
-        lines += ["Your function printed:"] + [f"    {_short(s, WIDTH - 4)}" for s in shown[:5]]
-        if len(shown) > 5:
-            lines.append(f"    ... ({len(shown) - 5} more lines)")
+    if outcome.n_printed:
+        lines += ["Your function printed:"] + [f"    {_short(s, WIDTH - 4)}" for s in outcome.printed[:PRINTED_SHOWN]]
+        if outcome.n_printed > PRINTED_SHOWN:
+            lines.append(f"    ... ({outcome.n_printed - PRINTED_SHOWN} more lines)")
     return lines, hint, wrong
 
 
@@ -512,23 +597,62 @@ def evaluate(exercise_id: str, fn) -> CheckResult:
     ex = get_exercise(exercise_id)
     if isinstance(ex, Prediction):
         return _evaluate_prediction(ex, fn)
-    cases = ex.all_cases()
-    n = len(cases)
     if fn is Ellipsis:
-        return _not_written(ex, n, f"Pass your function {ex.name} in place of the ....")
+        return _not_written(ex, len(ex.all_cases()), f"Pass your function {ex.name} in place of the ....")
     if not callable(fn):
         failure = (f"check({exercise_id!r}, ...) needs your function itself, but got {_describe(fn)}. "
                    f"Pass the function without calling it: check({exercise_id!r}, {ex.name}).")
-        return CheckResult(ex.id, False, 0, n, failure, None, _wrap(f"\u274c {ex.id}: {failure}"))
+        return CheckResult(ex.id, False, 0, len(ex.all_cases()), failure, None, _wrap(f"\u274c {ex.id}: {failure}"))
+    result = evaluate_runs(exercise_id, lambda args: Outcome.of_call(fn, args))
+    if result.passed and ex.without:
+        from .reach import shortcut_uses
+
+        found = shortcut_uses(_cells_run(), {ex.name: ex.without})[ex.name]
+        if found:
+            failure = f"your {ex.name} gives the right answers, but {used_shortcut(ex, found)}"
+            return CheckResult(ex.id, False, 0, result.n_cases, failure, None, _wrap(f"\u274c {ex.id}: {failure}"))
+    return result
+
+
+def used_shortcut(ex: Exercise, found: Sequence[str]) -> str:
+    """Why a function that reaches ``found`` (imports of ``ex.without``) does not count:
+    "it uses import poolkit, and the exercise asks you to write it without poolkit. ..."."""
+    packages = list(ex.without)
+    listed = packages[0] if len(packages) == 1 else ", ".join(packages[:-1]) + " or " + packages[-1]
+    return (f"it uses {'; '.join(found)}, and the exercise asks you to write it without {listed}. "
+            "Write it with numpy alone.")
+
+
+def _cells_run() -> list[str]:
+    """The code cells this IPython kernel has run, in order (``[]`` outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    return [c for c in shell.user_ns.get("In", []) if isinstance(c, str)] if shell is not None else []
+
+
+def evaluate_runs(exercise_id: str, run: Callable[[tuple], Outcome]) -> CheckResult:
+    """Grade the function of the exercise ``exercise_id`` (not a :class:`Prediction`) on
+    every case, with ``run(args)`` returning the :class:`Outcome` of one call on ``args``.
+
+    :func:`evaluate` runs the function here (:meth:`Outcome.of_call`); the grader runs it
+    in the notebook's kernel. Both are judged and reported alike. ``run`` may be asked for
+    the same case more than once; it must not raise.
+    """
+    ex = get_exercise(exercise_id)
+    cases = ex.all_cases()
+    n = len(cases)
     first, n_failed, wrong_answers = None, 0, []
     for case in cases:
-        outcome = _judge(ex, case, fn)
+        outcome = judge(ex, case, run(case.args))
         if outcome is not None:
             n_failed += 1
             first = first or (case, outcome)
             if outcome[2] is not None:
                 wrong_answers.append(outcome[2])
-    if n_failed == n and _all_unwritten(ex, cases, fn):
+    if n_failed == n and _all_unwritten(cases, run):
         return _not_written(ex, n, f"Replace `raise NotImplementedError` in {ex.name} with your "
                                    "code, then run this check again.")
     if first is None:
@@ -546,11 +670,11 @@ def evaluate(exercise_id: str, fn) -> CheckResult:
     return CheckResult(ex.id, False, n - n_failed, n, failure, hint, message)
 
 
-def _all_unwritten(ex: Exercise, cases, fn) -> bool:
-    """Does ``fn`` raise NotImplementedError on every case (an untouched stub)?"""
+def _all_unwritten(cases, run) -> bool:
+    """Does the function raise NotImplementedError on every case (an untouched stub)?"""
     for case in cases:
-        error = _call(fn, case.args)[1]
-        if not isinstance(error, NotImplementedError):
+        error = run(case.args).error
+        if error is None or not error.is_a(NotImplementedError):
             return False
     return True
 
@@ -663,18 +787,18 @@ def _mismatch(ex: Exercise, case: Case, got) -> list[str]:
     return lines
 
 
-def _where(error: BaseException) -> str | None:
+def _where(error: Raised) -> str | None:
     """``in f, line 4: Y[i, j] = ...``: the innermost line of the learner's own code."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    libraries = (here, os.path.dirname(np.__file__))
-    frames = [f for f in traceback.extract_tb(error.__traceback__)[1:]
-              if not os.path.abspath(f.filename).startswith(libraries)
-              and "site-packages" not in f.filename and not f.filename.startswith("<frozen")]
+    poolkit_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # poolkit/, not poolkit/course/
+    libraries = (poolkit_dir, os.path.dirname(np.__file__))
+    frames = [f for f in error.frames
+              if not os.path.abspath(f[0]).startswith(libraries) and "site-packages" not in f[0]
+              and not f[0].startswith("<frozen")]
     if not frames:
         return None
-    f = frames[-1]
-    code = (f.line or "").strip()
-    return _short(f"in {f.name}, line {f.lineno}" + (f": {code}" if code else ""), WIDTH - 2)
+    _, lineno, name, line = frames[-1]
+    code = (line or "").strip()
+    return _short(f"in {name}, line {lineno}" + (f": {code}" if code else ""), WIDTH - 2)
 
 
 def _wrap(text: str, indent: str = "") -> str:
@@ -694,7 +818,3 @@ def _size(args) -> tuple:
         elif _is_int(a):
             ints += abs(int(a))
     return elements, ints
-
-
-# The chapters' exercises register themselves; imported last because they use the names above.
-from . import exercises  # noqa: E402,F401

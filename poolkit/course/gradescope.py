@@ -8,7 +8,7 @@ own, copies the student's files into ``/autograder/submission`` and runs
 
 - ``setup.sh``: Python 3.11+ and bubblewrap from the image's packages, then the grader's
   dependencies, pinned to the versions this grader runs with;
-- ``run_autograder``: ``python -m poolkit.gradescope``, which grades the submitted
+- ``run_autograder``: ``python -m poolkit.course.gradescope``, which grades the submitted
   notebook as ``poolkit grade`` would (in the sandbox when the container allows one: the
   container alone already keeps submissions apart) and writes ``results.json``: one
   test per exercise (its points, the check's report, the assignment's visibility), the
@@ -38,7 +38,7 @@ PINNED = ("numpy", "nbclient", "nbformat", "ipykernel", "jupyter_client", "pyzmq
 
 SETUP = """\
 #!/usr/bin/env bash
-# Gradescope runs this once, as root, to build the autograder's image (see poolkit/gradescope.py).
+# Gradescope runs this once, as root, to build the autograder's image (see poolkit/course/gradescope.py).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -52,13 +52,13 @@ PYTHON=$(command -v python3.12 || command -v python3.11 || command -v python3)
 
 RUN = """\
 #!/usr/bin/env bash
-# Gradescope runs this for each submission, in a container of its own (see poolkit/gradescope.py).
+# Gradescope runs this for each submission, in a container of its own (see poolkit/course/gradescope.py).
 set -uo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${POOLKIT_PYTHON:-$ROOT/venv/bin/python}"
 mkdir -p "$ROOT/results"
 cd "$ROOT/source"
-PYTHONPATH="$ROOT/source" exec "$PYTHON" -m poolkit.gradescope "$ROOT"
+PYTHONPATH="$ROOT/source" exec "$PYTHON" -m poolkit.course.gradescope "$ROOT"
 """
 
 
