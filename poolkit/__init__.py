@@ -10,6 +10,8 @@ for max and min). Modules, in the book's order:
 - :mod:`poolkit.im2col`: windows copied into a column matrix;
 - :mod:`poolkit.windows`: windows as strided views;
 - :mod:`poolkit.separable`: one dimension at a time over flat shifted slices (the fast path);
+- :mod:`poolkit.compiled`: compiled, multi-threaded loops (``method="numba"``, chapter 11; numba is
+  imported when that method is first used);
 - :mod:`poolkit.reduction`: the tie and NaN rule all of them follow;
 - :mod:`poolkit.functional`: the public functions below;
 - :mod:`poolkit.backward`: their gradients, ``max_pool2d_backward(grad_output, x, ...)`` etc.;

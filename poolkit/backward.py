@@ -28,7 +28,8 @@ floating point). ``method=`` picks the implementation as in the forward pass:
 (:func:`poolkit.im2col.scatter_add`), ``"windows"`` adds one tap at a time into a
 strided view of a padded buffer (the transpose of
 :func:`poolkit.windows.window_sum`), ``"separable"`` does that one dimension at a
-time, and ``"auto"`` is ``"separable"``. Max and min agree to the bit across
+time, ``"numba"`` gathers in compiled loops (:mod:`poolkit.compiled`), and ``"auto"``
+is ``"separable"``. Max and min agree to the bit across
 methods; averages to float rounding.
 """
 
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import plan, separable
+from . import compiled, plan, separable
 from .geometry import to_tuple
 from .reduction import sum_dtype
 from .separable import scatter  # noqa: F401  (poolkit.backward.scatter: the layers' scatter-add)
@@ -123,7 +124,10 @@ def _picked(grad_output, mode, p, indices, method, fname, positions=None, check=
         raise TypeError(f"{fname} takes the forward's indices or its positions, not both")
     if positions is not None:
         positions = _grad(positions, p, g.shape[2:], fname, what="positions", kinds="i")
-        dx = separable.scatter(g, positions, p.x.shape, p.last, check)
+        if not check and plan.engine(method) is compiled:    # a layer's own positions: the kernel gathers
+            dx = compiled.route(g, positions, p.axes, p.x.shape, last=p.last)
+        else:
+            dx = separable.scatter(g, positions, p.x.shape, p.last, check)
     elif indices is not None:                            # the caller's: they must lie in the plane
         idx = _grad(indices, p, g.shape[2:], fname, what="indices", kinds="iu")
         dx = route(g, idx, p.x.shape, method, check=True, axes=p.axes)
@@ -188,10 +192,11 @@ def _extreme_backward(mode, grad_output, x, kernel_size, stride=None, padding=0,
 
 
 def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stride=None, padding=0, dilation=1,
-                              ceil_mode=False, *, dims, data_format="channels_first"):
+                              ceil_mode=False, *, dims, data_format="channels_first", method="auto"):
     """Gradient of max (``mode="max"``) or min pooling from a layer's cache: ``positions`` are the
     forward pass's own (:func:`~poolkit.functional.pool_positions`, for this ``x``), so they are scattered
-    without reading them first (the range check costs 10-25% of the backward pass).
+    without reading them first (the range check costs 10-25% of the backward pass); ``method="numba"``
+    gathers them instead (:func:`poolkit.compiled.route`), any other method scatters.
 
     What :class:`~poolkit.layers.MaxPool2d` and the other max/min layers call; given positions
     of unknown origin, use :func:`max_pool_backward` with ``positions=``, which checks them.
@@ -199,7 +204,7 @@ def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stri
     fname = f"{mode}_pool{dims}d_backward"
     p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
                      fname=fname, kinds="f")
-    return _picked(grad_output, mode, p, None, "auto", fname, positions, check=False)
+    return _picked(grad_output, mode, p, None, method, fname, positions, check=False)
 
 
 def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False, *, indices=None, dims,

@@ -271,7 +271,7 @@ def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCW"``/``"NWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -325,7 +325,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCHW"``/``"NHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -378,7 +378,7 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCDHW"``/``"NDHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -430,7 +430,7 @@ def min_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCW"``/``"NWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -484,7 +484,7 @@ def min_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCHW"``/``"NHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -537,7 +537,7 @@ def min_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCDHW"``/``"NDHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -587,7 +587,7 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCW"``/``"NWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -638,7 +638,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCHW"``/``"NHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -687,7 +687,7 @@ def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCDHW"``/``"NDHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -727,7 +727,7 @@ def lp_pool1d(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, data_f
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCW"``/``"NWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -765,7 +765,7 @@ def lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, data_f
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCHW"``/``"NHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -804,7 +804,7 @@ def lp_pool3d(x, norm_type, kernel_size, stride=None, ceil_mode=False, *, data_f
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCDHW"``/``"NDHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -838,7 +838,7 @@ def adaptive_max_pool1d(x, output_size, return_indices=False, *, data_format="ch
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCW"``/``"NWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -876,7 +876,7 @@ def adaptive_max_pool2d(x, output_size, return_indices=False, *, data_format="ch
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCHW"``/``"NHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -912,7 +912,7 @@ def adaptive_max_pool3d(x, output_size, return_indices=False, *, data_format="ch
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCDHW"``/``"NDHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -946,7 +946,7 @@ def adaptive_avg_pool1d(x, output_size, *, data_format="channels_first", method=
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCW"``/``"NWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -980,7 +980,7 @@ def adaptive_avg_pool2d(x, output_size, *, data_format="channels_first", method=
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCHW"``/``"NHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns
@@ -1012,7 +1012,7 @@ def adaptive_avg_pool3d(x, output_size, *, data_format="channels_first", method=
         ``"channels_first"`` (PyTorch's layout) or ``"channels_last"`` (TensorFlow's); the names
         ``"NCDHW"``/``"NDHWC"`` are accepted too.
     method : str, default "auto"
-        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"`` or ``"auto"``
+        The engine: ``"naive"``, ``"im2col"``, ``"windows"``, ``"separable"``, ``"numba"`` or ``"auto"``
         (:data:`poolkit.plan.METHODS`); all give the same result.
 
     Returns

@@ -86,8 +86,7 @@ class _ExtremePool(_Pool):
 
     def backward(self, grad_output):
         x, positions = self._cached()     # the forward's own positions: scattered without a range check
-        return B.cached_positions_backward(self.mode, grad_output, x, positions, *self._args(), dims=self.dims,
-                                           data_format=self.data_format)
+        return B.cached_positions_backward(self.mode, grad_output, x, positions, *self._args(), **self._options())
 
 
 class _MinPool(_ExtremePool):

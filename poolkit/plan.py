@@ -12,7 +12,7 @@ axis 1), and build one :class:`~poolkit.geometry.Axis` per spatial dimension
     p.divisor    # an int, or an int64 array of shape (*O,)
     p.restore(y) # (N, C, *O) back to the caller's layout and batching
 
-Then an engine (:data:`METHODS`: naive, im2col, windows, separable) does the work on
+Then an engine (:data:`METHODS`: naive, im2col, windows, separable, numba) does the work on
 ``p.x`` and ``p.axes``, the same engine in both directions (:func:`engine`).
 """
 
@@ -22,12 +22,13 @@ import numbers
 
 import numpy as np
 
-from . import im2col, naive, separable, windows
+from . import compiled, im2col, naive, separable, windows
 from .geometry import Axis, build_axes, show, to_tuple
 from .reduction import sum_dtype
 
-METHODS = {"naive": naive, "im2col": im2col, "windows": windows, "separable": separable}
-"""The engines ``method=`` selects; ``"auto"`` is ``"separable"``, the fastest that never copies windows.
+METHODS = {"naive": naive, "im2col": im2col, "windows": windows, "separable": separable, "numba": compiled}
+"""The engines ``method=`` selects; ``"auto"`` is ``"separable"``, the fastest numpy one that never copies
+windows (``"numba"``, chapter 11's compiled kernels, imports numba when first used).
 Each offers ``extreme`` (max/min with indices), ``window_sum``, ``route`` (max/min backward) and
 ``spread`` (average backward)."""
 
@@ -286,7 +287,7 @@ def extreme(p, mode, return_indices, method):
     if return_indices == "positions":
         # Positions in x as the caller lays it out (data_format), whatever its strides: the fast
         # path makes them in memory order, which is that layout for contiguous input.
-        if eng is separable and separable.stored_channels_last(p.x) == p.last:
+        if eng in (separable, compiled) and separable.stored_channels_last(p.x) == p.last:
             return eng.extreme(p.x, p.axes, mode, "positions")
         values, indices = eng.extreme(p.x, p.axes, mode, True)
         return values, separable.positions(indices, int(np.prod(p.spatial)), p.last)
@@ -296,12 +297,13 @@ def extreme(p, mode, return_indices, method):
 def mean(p, method):
     """Window sums of plan ``p`` divided by its divisor, ``(N, C, *O)``, with IEEE results and no
     warnings (inf + -inf is NaN and float16 may overflow to inf, as in PyTorch). The separable
-    engine divides float32/float64 sums chunk by chunk, while they are in cache."""
+    engine divides float32/float64 sums chunk by chunk, while they are in cache; the numba
+    engine as it writes them."""
     eng = engine(method)
     if any(a.out == 0 for a in p.axes):
         return np.empty(p.out_shape, p.x.dtype)
     with np.errstate(invalid="ignore", over="ignore"):
-        if eng is separable and sum_dtype(p.x.dtype) == p.x.dtype and p.x.dtype.kind == "f":
+        if eng in (separable, compiled) and sum_dtype(p.x.dtype) == p.x.dtype and p.x.dtype.kind == "f":
             return eng.window_sum(p.x, p.axes, divisor=p.divisor)
         return divide(eng.window_sum(p.x, p.axes), p.divisor, p.x.dtype)
 

