@@ -47,6 +47,10 @@ MARKED_FILES = {
     "grading": {"test_grading.py", "test_grading_sandbox.py", "test_grading_keys.py",
                 "test_grading_gradescope.py"},
     "exercise_flow": {"test_exercise_flow.py"},
+    "course": {"test_checks.py", "test_checks_ch03_04.py", "test_checks_ch08.py", "test_checks_ch09.py",
+               "test_checks_ch10.py", "test_checks_ch11.py", "test_predictions_ch05_08.py", "test_student.py",
+               "test_notebook_lint.py", "test_teaching_versions.py"},
+    "kernels": {"test_compiled.py"},
 }
 ORACLE_WORDS = ("torch", "tensorflow", "_tf")
 

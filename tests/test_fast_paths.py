@@ -364,7 +364,7 @@ def test_forward_memory_is_bounded(monkeypatch, chunk):
 
 
 # ---------------------------------------------------------------- the benchmark
-def test_bench_quick_writes_valid_json(tmp_path):
+def test_bench_quick_times_torch_and_tensorflow_and_writes_valid_json(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "-m", "poolkit.bench", "--quick", "--shapes", "A,D", "--out", str(out),
                            "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
