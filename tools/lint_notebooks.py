@@ -104,14 +104,18 @@ def setup_cell(root: Path = ROOT) -> str:
     url, version = published_location(root)
     return f"""\
 # Set-up, hidden on the website: keep TensorFlow's start-up logs out of the
-# outputs and, on Colab only, install poolkit at this book's version.
+# outputs and, on Colab only, fetch this book at its version (poolkit and the
+# chapters' data files), install poolkit and run from the chapters' folder.
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 if "google.colab" in sys.modules:
-    %pip install -q "poolkit[viz] @ git+{url}@v{version}"
+    if not os.path.isdir("/content/book"):
+        !git clone -q --depth 1 --branch v{version} {url} /content/book
+    %pip install -q "/content/book[viz,kernels]"
+    os.chdir("/content/book/chapters")
 """
 
 
