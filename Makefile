@@ -28,7 +28,10 @@ CHROMIUM ?= chromium
 # 2-core machine PyTorch's and TensorFlow's own thread pools already use both cores,
 # and two workers made `make test` slower, not faster. JOBS=2 to try it.
 JOBS ?= 0
-# PyTorch's CPU wheels (the lock pins torch==...+cpu) live on PyTorch's own index.
+# PyTorch's CPU wheels (the lock pins torch==...+cpu) live on PyTorch's own index: `make venv`
+# first installs the lock with pip's own configuration (which finds them where a local index or
+# wheel folder has them, without asking another host) and, only if that fails, again with this
+# index added.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 PIP_INDEX_ARGS ?= --extra-index-url $(TORCH_INDEX)
 
@@ -62,7 +65,7 @@ venv: $(STAMP)
 $(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))"
-	$(BIN)/python -m pip install -q $(PIP_INDEX_ARGS) -r $(LOCK)
+	$(BIN)/python -m pip install -q -r $(LOCK) || $(BIN)/python -m pip install -q $(PIP_INDEX_ARGS) -r $(LOCK)
 	$(BIN)/python -m pip install -q -e . --no-deps --no-build-isolation
 	@touch $@
 
