@@ -10,6 +10,7 @@
 #   make lock      rewrite tools/requirements.lock from the current .venv
 #   make student-edition   the chapters without their solutions, into _build/student
 #   make plain-edition     the chapters with solutions in plain Markdown, into _build/plain
+#   make colab-edition     the same into colab/ (kept in the repository: the site's Colab button)
 #   make clean     remove build outputs and caches (keeps .venv)
 
 SHELL := /bin/bash
@@ -52,7 +53,7 @@ XDIST := -n $(JOBS) --dist loadgroup  # the book and site tests share one build
 NBVAL_XDIST := -n $(JOBS) --dist loadfile  # a notebook's cells share one kernel
 endif
 
-.PHONY: help venv book pdf test lint test-unit test-fast test-notebooks serve lab outputs lock student-edition plain-edition clean
+.PHONY: help venv book pdf test lint test-unit test-fast test-notebooks serve lab outputs lock student-edition plain-edition colab-edition clean
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -143,6 +144,7 @@ lab: $(STAMP)
 # that running `make outputs` twice gives no diff).
 outputs: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(if $(TIMINGS),--timings) $(CHAPTERS)
+	$(MAKE) --no-print-directory colab-edition
 
 # ---------------------------------------------------------------- teaching
 
@@ -157,6 +159,13 @@ student-edition: $(STAMP)
 plain-edition: $(STAMP)
 	rm -rf _build/plain
 	$(BIN)/python -m poolkit.course student-edition --with-solutions _build/plain $(CHAPTERS)
+
+# The same plain edition, kept in the repository (colab/): Colab opens notebooks straight from
+# GitHub and renders no MyST, so the site's Colab button opens these. `make outputs` refreshes
+# them; tests/test_student.py fails when they differ from the chapters.
+colab-edition: $(STAMP)
+	rm -rf colab
+	$(BIN)/python -m poolkit.course student-edition --with-solutions colab $(CHAPTERS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis tools/.cache

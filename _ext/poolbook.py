@@ -244,6 +244,22 @@ def pdf_button(app: Sphinx, pagename, templatename, context, doctree) -> None:
                 }
 
 
+COLAB_EDITION = "colab"
+"""The folder of the chapters' plain edition (``make colab-edition``): Colab renders no MyST."""
+
+
+def colab_plain_edition(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """The Colab button opens the chapter's plain edition (``colab/NN_x.ipynb``: exercises as
+    headings, no directive syntax), since Colab shows MyST markup as text."""
+    if not pagename.startswith("chapters/"):
+        return
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []):
+            if button.get("text") == "Colab" and f"/{pagename}.ipynb" in button.get("url", ""):
+                button["url"] = button["url"].replace(f"/{pagename}.ipynb",
+                                                      f"/{COLAB_EDITION}/{pagename.split('/', 1)[1]}.ipynb")
+
+
 SOLUTION_LINK_RE = re.compile(r'(Solution to)(<a class="reference internal" href="[^"]*">)\s*([^<]*)(</a>)')
 
 
@@ -290,5 +306,6 @@ def setup(app: Sphinx):
     app.connect("config-inited", no_mathjax_loader, priority=900)
     app.connect("html-page-context", prune_assets, priority=900)
     app.connect("html-page-context", pdf_button, priority=900)
+    app.connect("html-page-context", colab_plain_edition, priority=900)
     app.connect("build-finished", build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,6 +4,7 @@ _toc.yml is produced with what a reader needs on it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -61,8 +62,10 @@ def test_chapter_download_and_launch_links(book, docname):
     assert source.exists(), f"the download button's notebook {source.name} is missing"
     nbformat.validate(nbformat.read(source, as_version=4))
     assert f"_sources/{docname}.ipynb" in html, "no .ipynb download link on the page"
-    colab = f"colab.research.google.com/github/{REPO_PATH}/blob/{BRANCH}/{docname}.ipynb"
+    plain = ROOT / "colab" / f"{Path(docname).name}.ipynb"     # Colab renders no MyST: the plain edition
+    colab = f"colab.research.google.com/github/{REPO_PATH}/blob/{BRANCH}/colab/{plain.name}"
     assert colab in html, f"no Colab launch link to {colab}"
+    assert plain.exists(), f"the Colab button's notebook {plain.relative_to(ROOT)} is missing (make colab-edition)"
     assert "mybinder.org/v2/gh/" + REPO_PATH in html, "no Binder launch link"
 
 

@@ -261,3 +261,17 @@ def test_jupyterlab_myst_is_pinned_and_works_with_the_pinned_jupyterlab():
     listing = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
     assert re.search(rf"jupyterlab-myst v{re.escape(pinned.group(1))} enabled OK", listing), listing
     assert "not compatible" not in listing, listing
+
+
+# ---------------------------------------------------------------- the Colab edition in the repository
+def test_the_colab_edition_is_the_chapters_plain_edition(tmp_path):
+    """colab/ (what the site's Colab button opens) holds exactly `make colab-edition`'s
+    notebooks for the chapters as they are: a chapter changed without refreshing it fails here."""
+    from poolkit.course.student import write_student_editions
+
+    fresh = write_student_editions(tmp_path, CHAPTERS, log=lambda *_: None, with_solutions=True)
+    stored = sorted((ROOT / "colab").glob("*.ipynb"))
+    assert [p.name for p in stored] == [p.name for p in fresh], "colab/ lists other notebooks: make colab-edition"
+    for mine, theirs in zip(stored, fresh):
+        assert mine.read_text(encoding="utf-8") == theirs.read_text(encoding="utf-8"), \
+            f"colab/{mine.name} is out of date: make colab-edition"
