@@ -3,7 +3,7 @@
 #   make book      build the website into _build/html (creates .venv first)
 #   make pdf       the whole book as one PDF, _build/html/book.pdf (the site's ".pdf" link)
 #   make test      notebook lint, pytest on tests/, nbval on every chapter
-#   make test-fast the unit tests only (pytest -m unit, few examples each): about a minute
+#   make test-fast the unit tests only (pytest -m unit, few examples each): under a minute
 #   make serve     build if needed, then serve _build/html on localhost
 #   make lab       JupyterLab in the course's environment, MyST rendered (jupyterlab-myst)
 #   make outputs   re-execute every chapter in place with the pinned versions

@@ -35,6 +35,12 @@ settings.register_profile("dev", deadline=None)
 settings.register_profile("fast", derandomize=True, database=None, deadline=None, max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+def examples(n: int) -> int:
+    """A test's own number of examples (``@settings(max_examples=examples(30))``), capped by the
+    "fast" profile's, so `make test-fast` stays fast where a test asks for more."""
+    return min(n, settings.get_profile("fast").max_examples) if os.environ.get("HYPOTHESIS_PROFILE") == "fast" else n
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # ------------------------------------------------------------------ markers, sorted by cost

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import (
@@ -58,7 +59,7 @@ def torch_args(cfg):
 
 
 # ------------------------------------------------------------------ max and min
-@settings(max_examples=250)
+@settings(max_examples=examples(250))
 @given(cfg=pool_configs(), dtype=st.sampled_from(["float16", "float32", "float64"]), kind=FLOAT_KINDS,
        mode=st.sampled_from(["max", "min"]), seed=SEEDS)
 def test_max_min_backward_match_torch(cfg, dtype, kind, mode, seed):
@@ -96,7 +97,7 @@ def torch_avg_fn(cfg, count_include_pad, divisor_override):
     return lambda t: getattr(F, f"avg_pool{dims}d")(t, k, s, p, ceil, count_include_pad, divisor_override)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(cfg=pool_configs(dilation=False), dtype=st.sampled_from(["float32", "float64"]),
        count_include_pad=st.booleans(), divisor=st.none() | st.sampled_from([1, 3, 7, -2]), seed=SEEDS)
 def test_avg_backward_matches_torch(cfg, dtype, count_include_pad, divisor, seed):
@@ -131,7 +132,7 @@ def lp_configs(draw):
                 channels_last=draw(st.booleans()), shape=((n, c) if batched else (c,)) + sizes)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=lp_configs(), p=st.sampled_from([1, 2, 3, 1.5, 0.5, np.inf, -np.inf]),
        values=st.sampled_from(["positive", "zeros", "signed"]), seed=SEEDS)
 def test_lp_backward_matches_torch_autograd(cfg, p, values, seed):
@@ -182,7 +183,7 @@ def adaptive_configs(draw):
                 shape=((n, c) if batched else (c,)) + sizes)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=adaptive_configs(), dtype=st.sampled_from(["float32", "float64"]), kind=FLOAT_KINDS, seed=SEEDS)
 def test_adaptive_backward_matches_torch(cfg, dtype, kind, seed):
     dims, out = cfg["dims"], cfg["output_size"]
@@ -212,7 +213,7 @@ def test_adaptive_output_size_zero_gives_zero_gradient():
 
 
 # ------------------------------------------------------------------ unpooling
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(cfg=pool_configs(dilation=False, ceil=False), kind=FLOAT_KINDS, seed=SEEDS)
 def test_max_unpool_backward_matches_torch(cfg, kind, seed):
     """The adjoint of unpooling gathers the gradient from where each value was put; indices
@@ -267,7 +268,7 @@ def tf_configs(draw):
     return dict(dims=dims, k=k, s=s, padding=padding, shape=shape)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(cfg=tf_configs(), seed=SEEDS)
 def test_max_avg_backward_match_tensorflow(cfg, seed):
     T, dims = tf(), cfg["dims"]
@@ -288,7 +289,7 @@ def test_max_avg_backward_match_tensorflow(cfg, seed):
                 np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=f"{name} {method}")
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(dims=st.integers(1, 2), k=st.integers(2, 3), d=st.integers(2, 3), extra=st.integers(0, 4), seed=SEEDS)
 def test_dilated_valid_max_backward_matches_tensorflow(dims, k, d, extra, seed):
     """Dilation exists in TensorFlow only through ``tf.nn.pool`` (with stride 1); average
@@ -301,7 +302,7 @@ def test_dilated_valid_max_backward_matches_tensorflow(dims, k, d, extra, seed):
     assert_bits_equal(got, tf_grad(fn, x, g), "dilated max_pool")
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(k=st.tuples(st.integers(1, 3), st.integers(1, 3)), s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
        padding=st.sampled_from(["SAME", "VALID"]), hw=st.tuples(st.integers(3, 7), st.integers(3, 7)),
        dtype=st.sampled_from(["float32", "float64"]), seed=SEEDS)

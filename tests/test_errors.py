@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from oracles import METHODS
@@ -355,7 +356,7 @@ def tuple_fits(v, dims):
     return not isinstance(v, (tuple, list)) or len(v) == dims
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(name=st.sampled_from(["max_pool", "min_pool", "avg_pool", "lp_pool", "adaptive_max_pool",
                              "adaptive_avg_pool"]),
        dims=st.integers(1, 3), ndim_shift=st.sampled_from([0] * 16 + [-1, 1, -2]),
@@ -387,7 +388,7 @@ def test_bad_arguments_never_escape_as_numpy_errors(name, dims, ndim_shift, dtyp
         assert_own_error(err)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(dims=st.integers(1, 3), a=ARG, b=ARG | st.none(), c=st.sampled_from([0, 1] + JUNK),
        out=st.sampled_from([None, None, 2, "4", (4,), (4, 4), (1, 2, 4, 4), (4, 4, 4), (1, 2, 4, 4, 4), (4.0, 4)]),
        idx_kind=st.sampled_from(["ok", "ok", "big", "negative", "float", "shape"]))

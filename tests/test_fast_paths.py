@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import (
@@ -62,7 +63,7 @@ def pooling_args(cfg):
 
 
 # ---------------------------------------------------------------- max and min, bit for bit
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(cfg=pool_configs(), dtype=st.sampled_from(FLOATS + INTS), kind=st.sampled_from(["ties", "special", "normal"]),
        mode=st.sampled_from(["max", "min"]), chunk=CHUNKS, seed=st.integers(0, 2**16))
 def test_max_min_values_and_indices_bit_exact(cfg, dtype, kind, mode, chunk, seed):
@@ -208,7 +209,7 @@ def restrided(x, cfg, how):
     return np.moveaxis(np.ascontiguousarray(np.moveaxis(x, first, -1)), -1, first)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=pool_configs(), mode=st.sampled_from(["max", "min"]), chunk=CHUNKS, seed=st.integers(0, 2**16),
        how=st.sampled_from(["other layout", "strided view"]))
 def test_positions_are_the_same_for_every_method_and_any_strides(cfg, mode, chunk, seed, how):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import data_format, pool_configs, poolkit_input
@@ -28,7 +29,7 @@ def extreme_args(cfg):
 
 
 # ------------------------------------------------------------------ every function passes
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(cfg=pool_configs(max_len=4), mode=st.sampled_from(["max", "min"]), seed=SEEDS)
 def test_passes_max_and_min(cfg, mode, seed):
     if cfg["empty_window"]:
@@ -39,7 +40,7 @@ def test_passes_max_and_min(cfg, mode, seed):
     assert result.passed, str(result)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(cfg=pool_configs(dilation=False, max_len=4), count_include_pad=st.booleans(),
        divisor=st.none() | st.sampled_from([3, -2]), seed=SEEDS)
 def test_passes_avg(cfg, count_include_pad, divisor, seed):
@@ -51,7 +52,7 @@ def test_passes_avg(cfg, count_include_pad, divisor, seed):
     assert result.passed, str(result)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(dims=st.integers(1, 3), data=st.data(), seed=SEEDS)
 def test_passes_lp_adaptive_and_unpool(dims, data, seed):
     sizes = tuple(data.draw(st.integers(2, 4)) for _ in range(dims))
@@ -69,7 +70,7 @@ def test_passes_lp_adaptive_and_unpool(dims, data, seed):
     assert result.passed, str(result)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(k=st.integers(1, 3), s=st.integers(1, 3), padding=st.sampled_from(["SAME", "VALID"]), seed=SEEDS)
 def test_passes_max_pool_with_argmax(k, s, padding, seed):
     x = tie_free(seed, (1, 4, 5, 2))

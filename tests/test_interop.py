@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import has_empty_window, make_input, tf, torch
@@ -126,7 +127,7 @@ def tf_args(cfg):
                 dilations=cfg["d"] if cfg["mode"] == "DILATED" else 1, layout=cfg["layout"])
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=tf_configs(), seed=SEEDS, ties=st.booleans())
 def test_to_torch_matches_tensorflow(cfg, seed, ties):
     x = random_input(seed, cfg["shape"], cfg["dtype"], ties)
@@ -142,7 +143,7 @@ def test_to_torch_matches_tensorflow(cfg, seed, ties):
     assert t.size_specific == (cfg["mode"] == "SAME")
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(cfg=tf_configs(), seed=SEEDS)
 def test_to_torch_match_special_reproduces_tensorflow_nan_and_lowest(cfg, seed):
     assume(cfg["kind"] == "max" and cfg["dims"] < 3)
@@ -242,7 +243,7 @@ def torch_args(cfg):
     return kw
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=torch_configs(), seed=SEEDS, ties=st.booleans())
 def test_to_tensorflow_matches_torch(cfg, seed, ties):
     x = random_input(seed, cfg["shape"], cfg["dtype"], ties)
@@ -256,7 +257,7 @@ def test_to_tensorflow_matches_torch(cfg, seed, ties):
         assert move(np.empty((1,) + t.output_shape[1:]), last, False).shape[1:] == want.shape[1:]
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(cfg=torch_configs(), seed=SEEDS)
 def test_to_tensorflow_match_special_reproduces_torch_nan_and_inf(cfg, seed):
     assume(cfg["kind"] == "max")
@@ -319,7 +320,7 @@ def test_adaptive_pooling_divisible_sizes():
 
 
 # ---------------------------------------------------------------- indices
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(cfg=tf_configs(), seed=SEEDS, include_batch=st.booleans())
 def test_index_translation_matches_max_pool_with_argmax(cfg, seed, include_batch):
     assume(cfg["dims"] == 2 and cfg["mode"] in ("VALID", "SAME"))

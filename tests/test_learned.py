@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import tf, torch
@@ -38,7 +39,7 @@ def _torch_softmax_pool(t, xt, k, s, p, beta):
     return y.reshape(n, c, oh, -1)
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(seed=st.integers(0, 10**6), k=st.integers(1, 3), s=st.integers(1, 3), pad=st.booleans(),
        beta=st.sampled_from([0.0, 0.5, 2.0, -3.0]))
 def test_softmax_pool_matches_torch_and_its_autograd(seed, k, s, pad, beta):

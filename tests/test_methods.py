@@ -17,6 +17,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import (
@@ -67,7 +68,7 @@ def call_all(name, x, cfg, **kw):
     return {m: fn(x, data_format=fmt, method=m, **kw) for m in METHODS}
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=any_configs(), dtype=st.sampled_from(FLOATS + INTS), kind=st.sampled_from(["ties", "special", "normal"]),
        mode=st.sampled_from(["max_pool", "min_pool"]), seed=SEEDS)
 def test_extreme_methods_identical(cfg, dtype, kind, mode, seed):
@@ -81,7 +82,7 @@ def test_extreme_methods_identical(cfg, dtype, kind, mode, seed):
         assert_bits_equal(i, i0, f"{m} indices")
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=any_configs(), dtype=st.sampled_from(FLOATS + ("int64", "int32", "uint8")),
        kind=st.sampled_from(["ties", "special", "normal"]), seed=SEEDS, data=st.data())
 def test_average_methods_agree(cfg, dtype, kind, seed, data):
@@ -110,7 +111,7 @@ def adaptive_cfgs(draw):
                 channels_last=draw(st.booleans()), output_size=out)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(cfg=adaptive_cfgs(), dtype=st.sampled_from(FLOATS), kind=st.sampled_from(["ties", "special", "normal"]),
        seed=SEEDS)
 def test_adaptive_methods_agree(cfg, dtype, kind, seed):
@@ -124,7 +125,7 @@ def test_adaptive_methods_agree(cfg, dtype, kind, seed):
         assert_close(a, avgs["naive"], dtype, finite_scale(x) * 16, m)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(cfg=pool_configs(dilation=False), p=st.sampled_from([1, 2, 3, 0.5, float("inf"), float("-inf")]),
        seed=SEEDS)
 def test_lp_methods_agree(cfg, p, seed):
@@ -161,7 +162,7 @@ def test_every_engine_offers_the_same_four_operations():
 
 
 # ------------------------------------------------------------------ the first loop
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(h=st.integers(1, 7), w=st.integers(1, 7), data=st.data(), seed=SEEDS,
        kind=st.sampled_from(["ties", "normal"]))
 def test_naive_pool2d_agrees_with_the_general_functions(h, w, data, seed, kind):
@@ -204,7 +205,7 @@ def window_counts(sizes, cfg):
     return functools.reduce(np.multiply.outer, per_dim)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(cfg=pool_configs(), seed=SEEDS)
 def test_col2im_of_im2col_counts_windows(cfg, seed):
     """col2im(im2col(x)) = x * (number of windows reading each element): col2im is the adjoint."""
@@ -225,7 +226,7 @@ def test_col2im_of_im2col_counts_windows(cfg, seed):
     assert np.isclose((cols * c).sum(), (x * poolkit.im2col.col2im(c, x.shape, *args)).sum(), rtol=1e-9, atol=1e-9)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(cfg=pool_configs(dims=2, ceil=False), seed=SEEDS)
 def test_im2col_matches_torch_unfold(cfg, seed):
     """2-D im2col with zero fill is ``torch.nn.functional.unfold``, rows and columns rearranged."""
@@ -261,7 +262,7 @@ def raw_configs(draw):
                 ceil_mode=draw(st.booleans()))
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(cfg=raw_configs())
 def test_output_size_accepts_and_refuses_like_torch(cfg):
     dims = cfg["dims"]

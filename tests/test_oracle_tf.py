@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import assert_bits_equal, assert_close, finite_scale, make_input, tf, torch
@@ -108,7 +109,7 @@ def skip_eigen_3d(cfg):
 
 
 # ------------------------------------------------------------------ max
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(cfg=tf_configs(), dtype=st.sampled_from(MAX_DTYPES), data=st.data(), seed=SEEDS)
 def test_max_pool_matches_tf(cfg, dtype, data, seed):
     dims = cfg["dims"]
@@ -126,7 +127,7 @@ def test_max_pool_matches_tf(cfg, dtype, data, seed):
 
 
 # ------------------------------------------------------------------ average
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(cfg=tf_configs(), dtype=st.sampled_from(AVG_DTYPES), data=st.data(), seed=SEEDS)
 def test_avg_pool_matches_tf(cfg, dtype, data, seed):
     dims = cfg["dims"]
@@ -143,7 +144,7 @@ def test_avg_pool_matches_tf(cfg, dtype, data, seed):
 
 
 # ------------------------------------------------------------------ tf.nn.pool with dilation
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(dims=st.integers(1, 3), data=st.data(), pooling=st.sampled_from(["MAX", "AVG"]), seed=SEEDS)
 def test_dilated_pool_matches_tf_nn_pool(dims, data, pooling, seed):
     """``tf.nn.pool`` with ``dilations`` (VALID, stride 1, as TensorFlow requires) equals
@@ -178,7 +179,7 @@ def tf_window_arg(draw, values):
     return [h, w] if form == "pair" else [1, h, w, 1]
 
 
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(cfg=tf_configs(dims=2), dtype=st.sampled_from(MAX_DTYPES), include_batch=st.booleans(), data=st.data(),
        seed=SEEDS)
 def test_max_pool_with_argmax_matches_tf(cfg, dtype, include_batch, data, seed):
@@ -200,7 +201,7 @@ def test_max_pool_with_argmax_matches_tf(cfg, dtype, include_batch, data, seed):
 
 
 # ------------------------------------------------------------------ geometry
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=tf_configs(), data=st.data())
 def test_output_size_and_same_padding_match_tf(cfg, data):
     """poolkit.output_size and same_padding give TensorFlow's shapes (and its SAME split:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import (
@@ -58,7 +59,7 @@ def pool_args(cfg):
 
 
 # ------------------------------------------------------------------ max
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=pool_configs(), dk=dtype_and_kind(), seed=SEEDS)
 def test_max_pool_matches_torch(cfg, dk, seed):
     dtype, kind = dk
@@ -81,7 +82,7 @@ def test_max_pool_matches_torch(cfg, dk, seed):
         assert_bits_equal(poolkit_output(only, cfg), want, f"{method} values without indices")
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(cfg=pool_configs(dilation=False), seed=SEEDS)
 def test_max_pool_float_fast_path_matches_torch(cfg, seed):
     """PyTorch's max_pool without indices and without grad runs another kernel (max_pool1d
@@ -109,7 +110,7 @@ def min_oracle(x, cfg):
     return -v, i
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(cfg=pool_configs(), dk=dtype_and_kind(), seed=SEEDS)
 def test_min_pool_matches_negated_torch_max(cfg, dk, seed):
     dtype, kind = dk
@@ -126,7 +127,7 @@ def test_min_pool_matches_negated_torch_max(cfg, dk, seed):
         assert_bits_equal(poolkit_output(got_idx, cfg), want_idx, f"{method} indices")
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(cfg=pool_configs(), dtype=st.sampled_from(["uint8", "int8"]), seed=SEEDS)
 def test_min_pool_integers_direct(cfg, dtype, seed):
     """Unsigned and lowest-value integers, checked directly: each output is the smallest
@@ -176,7 +177,7 @@ def avg_quirk(cfg):
     return dims == 3 and any(L < k for L, k in zip(cfg["shape"][-3:], tup(cfg["kernel_size"], 3)))
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(cfg=pool_configs(dilation=False),
        dk=dtype_and_kind(FLOATS + ("int64", "int32"), st.sampled_from(["ties", "wide"])),
        count_include_pad=st.sampled_from([None, True, False]),
@@ -215,7 +216,7 @@ def abs_divisor_scale(divisor_override):
 
 
 # ------------------------------------------------------------------ Lp
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(cfg=pool_configs(dilation=False),
        p=st.sampled_from([1, 2, 3, 1.5, 0.5, 4.0, float("inf"), float("-inf")]),
        dtype=st.sampled_from(["float32", "float64"]),
@@ -258,7 +259,7 @@ def adaptive_configs(draw):
                 channels_last=draw(st.booleans()), output_size=out)
 
 
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(cfg=adaptive_configs(), dtype=st.sampled_from(FLOATS), kind=FLOAT_KINDS, seed=SEEDS)
 def test_adaptive_pools_match_torch(cfg, dtype, kind, seed):
     dims = cfg["dims"]
@@ -280,7 +281,7 @@ def test_adaptive_pools_match_torch(cfg, dtype, kind, seed):
 
 
 # ------------------------------------------------------------------ unpool
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(cfg=pool_configs(dilation=False, ceil=False), dtype=st.sampled_from(["float32", "float64", "int64"]),
        size_choice=st.sampled_from(["none", "spatial", "full", "outside"]), shift=st.integers(-2, 2),
        seed=SEEDS)
@@ -330,7 +331,7 @@ def unpool(values, indices, cfg, output_size):
                                          data_format=data_format(cfg))
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(cfg=pool_configs(dilation=False, ceil=False), seed=SEEDS)
 def test_max_unpool_round_trip(cfg, seed):
     """Pool then unpool keeps exactly the window maxima (with stride >= kernel every other

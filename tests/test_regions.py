@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import tf, torch
@@ -213,7 +214,7 @@ def test_roi_align_samples_on_pixels_and_at_the_edges():
                            [0, 0, 0.75, 0.25]]
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(seed=st.integers(0, 10**6), sr=st.sampled_from([-1, 0, 1, 2, 3]), aligned=st.booleans(),
        dtype=st.sampled_from([np.float32, np.float64]), out=st.sampled_from([1, 2, (2, 3), (3, 1)]),
        scale=st.sampled_from([1.0, 0.5, 0.25]))
@@ -271,7 +272,7 @@ def test_roi_align_backward_is_the_transpose():
     assert np.isclose(lhs, rhs, rtol=1e-12)
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(seed=st.integers(0, 10**6), oh=st.integers(2, 4), ow=st.integers(2, 4))
 def test_roi_align_is_tensorflows_crop_and_resize_where_they_coincide(seed, oh, ow):
     """With aligned=True and one sample per bin, RoIAlign samples at y1 - 0.5 + (i + 0.5) * bin_h:
