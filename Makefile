@@ -112,7 +112,7 @@ test: $(STAMP)
 # Ruff (pinned in the lock, configured in pyproject.toml) on the code, beside the notebook lint.
 lint: $(STAMP)
 	$(BIN)/python tools/lint_notebooks.py
-	$(BIN)/ruff check poolkit tests tools
+	$(BIN)/ruff check poolkit tests tools _ext
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) tests/ --doctest-modules $(LIBRARY_MODULES)

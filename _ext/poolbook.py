@@ -111,7 +111,7 @@ def typeset_math(app: Sphinx, pages: list[Path]) -> None:
             last = match.end()
         pieces.append(text[last:])
         text = "".join(pieces)
-        text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + rendered["cache"], text, count=1)
+        text = re.sub(r"(<body[^>]*>)", lambda m, cache=rendered["cache"]: m.group(1) + cache, text, count=1)
         path.write_text(text, encoding="utf-8")
 
 
@@ -167,7 +167,8 @@ FA_SCRIPT = """/* A subset of Font Awesome Free 6 (https://fontawesome.com, icon
       if (!icon) return;
       el.classList.add("fa-svg-drawn");
       el.insertAdjacentHTML("afterbegin", '<svg class="svg-inline--fa" aria-hidden="true" focusable="false" '
-        + 'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + icon[0] + " " + icon[1] + '"><path d="' + icon[2] + '"/></svg>');
+        + 'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + icon[0] + " " + icon[1] + '">'
+        + '<path d="' + icon[2] + '"/></svg>');
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { draw(document); });
