@@ -694,9 +694,8 @@ def _shortcut_uses(nb, exercise_ids) -> dict:
     reaches, for those that do."""
     from .reach import shortcut_uses
 
-    sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_check_cell(c)]
     asked = [get_exercise(i) for i in exercise_ids if getattr(get_exercise(i), "without", ())]
-    found = shortcut_uses(sources, {ex.name: ex.without for ex in asked})
+    found = shortcut_uses(_code_cells(nb), {ex.name: ex.without for ex in asked})
     return {ex.id: found[ex.name] for ex in asked if found[ex.name]}
 
 
@@ -704,9 +703,13 @@ def _answer_key_uses(nb, exercise_ids) -> dict:
     """Exercise id -> what of poolkit's answer key its function reaches, for those that do."""
     from .keys import answer_key_uses
 
-    sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_check_cell(c)]
     names = {get_exercise(i).name: i for i in exercise_ids}
-    return {names[n]: found for n, found in answer_key_uses(sources, list(names)).items() if found}
+    return {names[n]: found for n, found in answer_key_uses(_code_cells(nb), list(names)).items() if found}
+
+
+def _code_cells(nb) -> list[str]:
+    """The notebook's code, check cells aside: what the static rules read."""
+    return [c.source for c in nb.cells if c.cell_type == "code" and not is_check_cell(c)]
 
 
 def _note_run(result, nb, sandbox, errors, timed_out, out_of_memory, denied, too_many, out_of_time) -> None:

@@ -30,6 +30,19 @@ Rule = Callable[[ast.stmt], list]
 def reaches(sources: Iterable[str], names: Iterable[str], rule: Rule) -> dict[str, list[str]]:
     """For each of ``names``: what ``rule`` finds in the statements its definition reaches
     (sorted, without repeats; ``[]``: nothing)."""
+    defines = _definitions(sources)
+    return {name: _reach(name, defines, rule) for name in names}
+
+
+def shortcut_uses(sources: Iterable[str], without: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """For each function name in ``without``: the imports of the packages it must do without
+    that it reaches, e.g. ``{"output_size": ["import poolkit"]}``."""
+    defines = _definitions(sources)
+    return {name: _reach(name, defines, imports_of(tuple(packages))) for name, packages in without.items()}
+
+
+def _definitions(sources: Iterable[str]) -> dict[str, list[ast.stmt]]:
+    """Each top-level name -> the statements that define it, in the order they ran."""
     rebinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
     defines: dict[str, list[ast.stmt]] = {}
     for source in sources:
@@ -37,13 +50,7 @@ def reaches(sources: Iterable[str], names: Iterable[str], rule: Rule) -> dict[st
         for stmt in tree.body if tree is not None else []:
             for name in _defined(stmt):
                 defines[name] = [stmt] if isinstance(stmt, rebinds) else defines.get(name, []) + [stmt]
-    return {name: _reach(name, defines, rule) for name in names}
-
-
-def shortcut_uses(sources: Iterable[str], without: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
-    """For each function name in ``without``: the imports of the packages it must do without
-    that it reaches, e.g. ``{"output_size": ["import poolkit"]}``."""
-    return {name: reaches(sources, [name], imports_of(tuple(packages)))[name] for name, packages in without.items()}
+    return defines
 
 
 def imports_of(packages: tuple[str, ...]) -> Rule:
