@@ -141,7 +141,7 @@ def _picked(grad_output, mode, p, indices, method, fname, positions=None, check=
 def _averaged(grad_output, p, method, fname):
     """Backward of an average: spread ``grad_output / divisor`` over each window's real elements."""
     acc = sum_dtype(p.x.dtype)
-    g = _grad(grad_output, p, p.out_shape[2:], fname).astype(acc)
+    g = _grad(grad_output, p, p.out_shape[2:], fname).astype(acc, copy=False)
     dx = spread(plan.divide(g, p.divisor, acc), p.axes, p.x.shape, method)
     return p.restore(dx.astype(p.x.dtype, copy=False))
 

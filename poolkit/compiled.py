@@ -12,11 +12,14 @@ engine offers, taking the same arguments:
   positions in ``x`` a layer caches;
 - :func:`window_sum`: sums in :func:`~poolkit.reduction.sum_dtype`, divided inside the
   kernel when :func:`poolkit.plan.mean` passes the divisor (an average in one pass);
-- :func:`route` (max/min backward) and :func:`spread` (average backward). Both
-  *gather*: each thread owns a band of rows of the gradient ``dx`` and, for each of its
-  elements, adds the gradients of the windows that contain it, in increasing output
-  order. No two threads write the same element, so no atomics are needed, and the sums
-  run in PyTorch's order (bit-exact).
+- :func:`route` (max/min backward) and :func:`spread` (average backward). Each thread
+  owns a region of the gradient ``dx`` and only it writes there, so no atomics are
+  needed. :func:`route` *scatters by bands*: a thread owns whole planes (or bands of a
+  plane's rows) and walks the outputs whose windows reach into its region in order,
+  adding each gradient where its pick points. :func:`spread` *gathers*: a thread owns
+  rows of ``dx`` and, for each of their elements, adds the gradients of the windows
+  that contain it. Either way each element's sum runs in increasing output order,
+  PyTorch's (bit-exact).
 
 Layouts: channels-first data runs as ``(N*C, D, H, W)`` planes, the inner loop along W;
 channels-last data (``(N, D, H, W, C)`` in memory) runs with the inner loop along C. 1-D
@@ -70,15 +73,11 @@ class _Dim:
     def __init__(self, size=1, out=1, k=1, s=1, d=1, start=0):
         self.size, self.out, self.k, self.s, self.d, self.start = size, out, k, s, d, start
 
-    @classmethod
-    def of(cls, axis):
-        return cls(axis.size, axis.out, axis.taps, axis.stride, axis.dilation, axis.start)
 
-
-@functools.lru_cache(maxsize=256)
-def _tables(size, out, k, s, d, start):
+def _tables(m):
     """Per-output tap ranges ``tlo, thi``, per-tap offsets and output ranges ``off, jlo, jhi``, and
     per-input output ranges ``olo, ohi`` (int64), so that the kernels' loops need no bounds test."""
+    size, out, k, s, d, start = m.size, m.out, m.k, m.s, m.d, m.start
     o = np.arange(out)
     first = o * s + start                                       # tap 0's position
     tlo = np.clip(-(first // d), 0, k)                          # taps t with 0 <= first + t*d < size
@@ -95,53 +94,87 @@ def _tables(size, out, k, s, d, start):
     return tuple(a.astype(np.int64) for a in (tlo, thi, off, jlo, jhi, olo, ohi))
 
 
-def _dims(axes):
-    dims = [_Dim()] * (3 - len(axes)) + [_Dim.of(a) for a in axes]
-    return dims, [_tables(m.size, m.out, m.k, m.s, m.d, m.start) for m in dims]
+class _Launch:
+    """What the kernels take besides the data, for one shape, layout and geometry: kept
+    (:func:`_launch`), so that a call with the same ones spends its time in the kernel.
+
+    ``shape``/``out_shape``: the data as the kernels see it (:func:`_as3d`); ``dims``: the
+    three :class:`_Dim`; ``tabs``: their :func:`_tables`; ``shp``: ``[P, D, H, W, OD, OH, OW]``
+    (``+ [C]`` channels-last); ``geo``: strides, starts and dilations
+    (``[sd, bd, dd, sh, bh, dh, sw]``, ``+ [bw, dw]`` channels-last); ``rows``/``in_rows``:
+    blocks of output/input rows the parallel loop hands out (16 per thread, to balance
+    uneven rows); ``whole``: the window size of the register path
+    (:data:`WHOLE`) or 0."""
+
+    def __init__(self, shape, last, geometry, threads):
+        N, C, *spatial = shape
+        n = len(spatial)
+        self.spatial_dims = n
+        self.dims = [_Dim()] * (3 - n) + [_Dim(*g) for g in geometry]
+        self.tabs = [_tables(m) for m in self.dims]
+        pad = (1,) * (3 - n)
+        outs = tuple(m.out for m in self.dims[3 - n:])
+        if last:
+            self.shape, self.out_shape = (N, *pad, *spatial, C), (N, *pad, *outs, C)
+        else:
+            self.shape, self.out_shape = (N * C, *pad, *spatial), (N * C, *pad, *outs)
+        d, h, w = self.dims
+        self.shp = np.array(self.shape[:4] + (d.out, h.out, w.out) + ((C,) if last else ()), np.int64)
+        self.geo = np.array([d.s, d.start, d.d, h.s, h.start, h.d, w.s] + ([w.start, w.d] if last else []), np.int64)
+        self.rows = max(1, min(math.prod(self.out_shape[:3]), 16 * threads))
+        self.in_rows = max(1, min(math.prod(self.shape[:3]), 16 * threads))
+        fixed = h.k == w.k and d.k == 1 and h.d == w.d == 1
+        self.whole = h.k if fixed and h.k in WHOLE else 0
+        self.nc, self.last, self.threads = (N, C), last, threads
+
+    def back(self, a):
+        """:func:`_as3d`'s inverse, for input- or output-shaped arrays: ``(P, D', H', W')`` or
+        ``(N, D', H', W', C)`` -> ``(N, C, *L')`` (a view)."""
+        N, C = self.nc
+        n = self.spatial_dims
+        if self.last:
+            return separable.channels_to_front(a.reshape((N,) + a.shape[4 - n:4] + (C,)))
+        return a.reshape((N, C) + a.shape[4 - n:])
 
 
-def _geo(dims, last):
-    d, h, w = dims
-    geo = [d.s, d.start, d.d, h.s, h.start, h.d, w.s] + ([w.start, w.d] if last else [])
-    return np.array(geo, dtype=np.int64)
+WHOLE = (2, 3)
+"""The square window sizes (``K x K``, no dilation) the channels-last kernels have a register path
+for (:mod:`poolkit.kernels`): the common ones. Each is compiled on first use."""
 
 
-def _shp(shape3d, dims, last):
-    """The kernels' shape vector: ``[P, D, H, W, OD, OH, OW]`` (``+ [C]`` channels-last)."""
-    return np.array([shape3d[0]] + list(shape3d[1:4]) + [m.out for m in dims] + ([shape3d[4]] if last else []),
-                    np.int64)
+@functools.lru_cache(maxsize=256)
+def _cached_launch(shape, last, geometry, threads):
+    return _Launch(shape, last, geometry, threads)
 
 
-def _chunks(rows):
-    """Blocks of rows the parallel loop hands out: 16 per thread, to balance uneven rows."""
-    return max(1, min(rows, 16 * threads()))
+def _launch(shape, last, axes):
+    """The :class:`_Launch` for data of ``shape`` ``(N, C, *L)`` pooled along ``axes``."""
+    geometry = tuple((a.size, a.out, a.taps, a.stride, a.dilation, a.start) for a in axes)
+    return _cached_launch(tuple(shape), last, geometry, threads())
+
+
+@functools.lru_cache(maxsize=256)
+def _uniform_divisor(value, size, dtype):
+    return np.full(size, value, dtype)
+
+
+def _divisor(divisor, out, dtype):
+    """The divisor of each window as a flat ``dtype`` array of the output's spatial size (kept when
+    every window has the same one: a broadcast number)."""
+    d = np.asarray(divisor)
+    if d.ndim == 0 or not any(d.strides):
+        return _uniform_divisor(d.reshape(-1)[0].item(), math.prod(out), np.dtype(dtype))
+    return np.ascontiguousarray(np.broadcast_to(d, out), dtype).reshape(-1)
 
 
 # ---------------------------------------------------------------- layouts
-def _as3d(x, last, spatial_dims, dtype=None):
-    """``(N, C, *L)`` -> C-contiguous ``(P, D, H, W)``, or ``(N, D, H, W, C)`` if ``last``
-    (float16 -> float32, or ``dtype``)."""
-    N, C = x.shape[:2]
-    pad = (1,) * (3 - spatial_dims)
+def _as3d(x, last, shape, dtype=None):
+    """``(N, C, *L)`` -> C-contiguous ``shape``: ``(P, D, H, W)``, or ``(N, D, H, W, C)`` if ``last``
+    (float16 -> float32, or ``dtype``): a :class:`_Launch`'s ``shape`` or ``out_shape``."""
     dtype = dtype or (np.float32 if x.dtype == np.float16 else x.dtype)
     if last:
-        return np.ascontiguousarray(np.moveaxis(x, 1, -1), dtype).reshape((N,) + pad + x.shape[2:] + (C,))
-    return np.ascontiguousarray(x, dtype).reshape((N * C,) + pad + x.shape[2:])
-
-
-def _shape3d(shape, last, spatial_dims):
-    """The shape :func:`_as3d` gives an array of ``shape`` ``(N, C, *L)``."""
-    N, C = shape[:2]
-    pad = (1,) * (3 - spatial_dims)
-    return (N,) + pad + tuple(shape[2:]) + (C,) if last else (N * C,) + pad + tuple(shape[2:])
-
-
-def _back(a, shape_nc, last, spatial_dims):
-    """:func:`_as3d`'s inverse: ``(P, OD, OH, OW)`` or ``(N, OD, OH, OW, C)`` -> ``(N, C, *O)`` (a view)."""
-    N, C = shape_nc
-    if last:
-        return np.moveaxis(a.reshape((N,) + a.shape[4 - spatial_dims:4] + (C,)), -1, 1)
-    return a.reshape((N, C) + a.shape[4 - spatial_dims:])
+        x = separable.channels_to_end(x)
+    return np.ascontiguousarray(x, dtype).reshape(shape)
 
 
 # ---------------------------------------------------------------- forward
@@ -154,26 +187,25 @@ def extreme(x, axes, mode="max", return_indices=True):
     if not all(a.regular for a in axes):
         return separable.extreme(x, axes, mode, return_indices)
     K = load()
-    last = separable.stored_channels_last(x)
-    xm = _as3d(x, last, len(axes))
-    dims, tabs = _dims(axes)
+    run = _launch(x.shape, separable.stored_channels_last(x), axes)
+    xm = _as3d(x, run.last, run.shape)
     with_idx, positions = bool(return_indices), return_indices == "positions"
-    out_shape = _shape3d(x.shape[:2] + tuple(m.out for m in dims[3 - len(axes):]), last, len(axes))
-    out = np.empty(out_shape, xm.dtype)
-    idx = np.empty(out_shape if with_idx else (1,), np.int64)
-    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = tabs
-    args = (out.reshape(-1), idx.reshape(-1), fill_value(xm.dtype, mode), _shp(xm.shape, dims, last),
-            tlo_d, thi_d, tlo_h, thi_h)
-    rows = _chunks(math.prod(out_shape[:3]))
-    if last:                                                    # (x's bits too, as signed integers)
+    out = np.empty(run.out_shape, xm.dtype)
+    idx = np.empty(run.out_shape if with_idx else (1,), np.int64)
+    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
+    args = (out.reshape(-1), idx.reshape(-1), fill_value(xm.dtype, mode), run.shp, tlo_d, thi_d, tlo_h, thi_h)
+    is_max = mode == "max"
+    if run.last:                                                # (x's bits too, as signed integers)
         signed = np.dtype(f"i{xm.dtype.itemsize}")
-        K.EXTREME_CL[(mode == "max", with_idx)](xm.reshape(-1), xm.reshape(-1).view(signed), signed.type(1), *args,
-                                                tlo_w, thi_w, _geo(dims, True), positions, rows)
+        k = 0 if with_idx else run.whole
+        kernel = K.EXTREME_CL_WHOLE[(is_max, k)] if k else K.EXTREME_CL[(is_max, with_idx)]
+        kernel(xm.reshape(-1), xm.reshape(-1).view(signed), signed.type(1), *args, tlo_w, thi_w, run.geo,
+               positions, run.rows)
     else:
-        K.EXTREME_CF[(mode == "max", with_idx)](xm.reshape(-1), *args, _geo(dims, False), off_w, jlo_w, jhi_w,
-                                                int(positions), rows)
-    values = _back(out, x.shape[:2], last, len(axes)).astype(x.dtype, copy=False)
-    return values, (_back(idx, x.shape[:2], last, len(axes)) if with_idx else None)
+        K.EXTREME_CF[(is_max, with_idx)](xm.reshape(-1), *args, run.geo, off_w, jlo_w, jhi_w, int(positions),
+                                         run.rows)
+    values = run.back(out).astype(x.dtype, copy=False)
+    return values, (run.back(idx) if with_idx else None)
 
 
 def window_sum(x, axes, divisor=None):
@@ -181,50 +213,54 @@ def window_sum(x, axes, divisor=None):
     :func:`~poolkit.reduction.sum_dtype`. ``divisor`` (an int, or an array of shape ``(*O,)``),
     for floating ``x`` summed in its own dtype, as :func:`poolkit.separable.window_sum`:
     the sums divided by it in the same pass (an average)."""
-    if divisor is not None and sum_dtype(x.dtype) != x.dtype:
+    acc = sum_dtype(x.dtype)
+    if divisor is not None and acc != x.dtype:
         raise TypeError(f"window_sum divides only sums kept in the input's dtype, not {x.dtype}'s")
     if not all(a.regular for a in axes):
         return separable.window_sum(x, axes, divisor)
     K = load()
-    last = separable.stored_channels_last(x)
-    acc = sum_dtype(x.dtype)
-    xm = _as3d(x, last, len(axes), np.float32 if x.dtype == np.float16 else None)
-    dims, tabs = _dims(axes)
-    out_shape = _shape3d(x.shape[:2] + tuple(m.out for m in dims[3 - len(axes):]), last, len(axes))
-    out = np.empty(out_shape, acc)
-    # the divisor of each window as one row per output row (a few kilobytes at most)
-    div = np.ones(1, acc) if divisor is None else np.ascontiguousarray(
-        np.broadcast_to(divisor, tuple(m.out for m in dims[3 - len(axes):])), acc).reshape(-1)
-    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = tabs
-    args = (xm.reshape(-1), out.reshape(-1), _shp(xm.shape, dims, last), tlo_d, thi_d, tlo_h, thi_h)
-    rows = _chunks(math.prod(out_shape[:3]))
-    with np.errstate(all="ignore"):
-        if last:
-            K.AVERAGE_CL[divisor is not None](*args, tlo_w, thi_w, _geo(dims, True), div, rows)
-        else:
-            K.AVERAGE_CF[divisor is not None](*args, _geo(dims, False), off_w, jlo_w, jhi_w, div, rows)
-    return _back(out, x.shape[:2], last, len(axes))
+    run = _launch(x.shape, separable.stored_channels_last(x), axes)
+    xm = _as3d(x, run.last, run.shape, np.float32 if x.dtype == np.float16 else None)
+    out = np.empty(run.out_shape, acc)
+    average = divisor is not None
+    div = _divisor(divisor if average else 1, tuple(a.out for a in axes), acc)
+    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
+    args = (xm.reshape(-1), out.reshape(-1), run.shp, tlo_d, thi_d, tlo_h, thi_h)
+    if run.last:
+        kernel = K.AVERAGE_CL_WHOLE[(average, run.whole)] if run.whole else K.AVERAGE_CL[average]
+        kernel(*args, tlo_w, thi_w, run.geo, div, run.rows)
+    else:
+        K.AVERAGE_CF[average](*args, run.geo, off_w, jlo_w, jhi_w, div, run.rows)
+    return run.back(out)
 
 
-# ---------------------------------------------------------------- backward, by gather
+# ---------------------------------------------------------------- backward
 def route(grad, indices, axes, x_shape, last=None):
-    """Adjoint of max/min pooling, by gather: ``dx`` (``x_shape``, grad's dtype) with
+    """Adjoint of max/min pooling: ``dx`` (``x_shape``, grad's dtype) with
     ``dx[n, c].flat[indices[n, c, o]] += grad[n, c, o]``, each element's additions in output
     order (PyTorch's). ``indices``: ``(N, C, *O)`` indices in each plane; or, with ``last``
     given, positions in ``x`` laid out channels-last (``last=True``) or channels-first, as
-    :func:`extreme` makes them for a layer. A gather never writes where an index points, so
-    an index outside ``x`` is simply never matched (:func:`poolkit.plan.check_indices` checks)."""
+    :func:`extreme` makes them for a layer. Each thread owns a band of ``dx`` and adds only
+    what falls inside it: an index outside ``x`` is never written
+    (:func:`poolkit.plan.check_indices` checks them)."""
     if not all(a.regular for a in axes):
         if last is None:
             return separable.route(grad, indices, axes, x_shape)
         return separable.scatter(grad, indices, x_shape, last, check=False)
+    K = load()
     positions = last is not None
-    last = separable.stored_channels_last(grad) if last is None else last
-    g = _as3d(grad, last, len(axes))
-    picks = _as3d(indices, last, len(axes), np.int64)
-    dx = np.empty(_shape3d(x_shape, last, len(axes)), g.dtype)
-    _gather(True, g, picks, dx, axes, last, positions)
-    return _back(dx, x_shape[:2], last, len(axes)).astype(grad.dtype, copy=False)
+    run = _launch(x_shape, separable.stored_channels_last(grad) if last is None else last, axes)
+    g = _as3d(grad, run.last, run.out_shape)
+    picks = _as3d(indices, run.last, run.out_shape, np.int64)
+    dx = np.empty(run.shape, g.dtype)
+    *_, olo_h, ohi_h = run.tabs[1]
+    planes, rows = run.shape[0], run.shape[2]
+    # a plane per unit while there are enough of them; else bands of rows (2-D and 1-D data)
+    many = 8 * run.threads
+    bands = 1 if run.shape[1] > 1 or planes >= many else max(1, min(rows, many // planes))
+    K.SCATTER[run.last](g.reshape(-1), picks.reshape(-1), dx.reshape(-1), run.shp, olo_h, ohi_h, bands, positions,
+                        max(1, min(planes * bands, 16 * run.threads)))
+    return run.back(dx).astype(grad.dtype, copy=False)
 
 
 def spread(grad, axes, x_shape):
@@ -233,21 +269,15 @@ def spread(grad, axes, x_shape):
     output order, as PyTorch adds them."""
     if not all(a.regular for a in axes):
         return separable.spread(grad, axes, x_shape)
-    last = separable.stored_channels_last(grad)
-    g = _as3d(grad, last, len(axes))
-    dx = np.empty(_shape3d(x_shape, last, len(axes)), g.dtype)
-    with np.errstate(all="ignore"):
-        _gather(False, g, g, dx, axes, last, False)
-    return _back(dx, x_shape[:2], last, len(axes)).astype(grad.dtype, copy=False)
-
-
-def _gather(picked, g, picks, dx, axes, last, positions):
     K = load()
-    dims, tabs = _dims(axes)
-    (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = tabs
-    args = (g.reshape(-1), picks.reshape(-1), dx.reshape(-1), _shp(dx.shape, dims, last), olo_d, ohi_d, olo_h, ohi_h)
-    rows = _chunks(math.prod(dx.shape[:3]))
-    if last:
-        K.GATHER_CL[picked](*args, olo_w, ohi_w, _geo(dims, True), g.dtype.type(0), positions, rows)
+    run = _launch(x_shape, separable.stored_channels_last(grad), axes)
+    g = _as3d(grad, run.last, run.out_shape)
+    dx = np.empty(run.shape, g.dtype)
+    (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = run.tabs
+    args = (g.reshape(-1), dx.reshape(-1), run.shp, olo_d, ohi_d, olo_h, ohi_h)
+    if run.last:
+        K.GATHER_CL(*args, olo_w, ohi_w, run.geo, g.dtype.type(0), run.in_rows)
     else:
-        K.GATHER_CF[picked](*args, _geo(dims, False), off_w, jlo_w, jhi_w, g.dtype.type(0), int(positions), rows)
+        K.GATHER_CF(*args, run.geo, off_w, jlo_w, jhi_w, g.dtype.type(0), run.in_rows)
+    return run.back(dx).astype(grad.dtype, copy=False)
+

@@ -124,12 +124,25 @@ class Axis:
 
     @classmethod
     def regular_windows(cls, size, kernel, stride, dilation, pad_before, pad_after, out) -> Axis:
-        o = np.arange(out)[:, None]
-        j = np.arange(kernel)[None, :]
-        pos = o * stride - pad_before + j * dilation
-        valid = (pos >= 0) & (pos < size)
-        counted = (pos >= -pad_before) & (pos < size + pad_after)
-        return cls(size, pos, valid, counted, -pad_before, stride, dilation)
+        """Windows ``o*stride - pad_before + j*dilation`` (``j < kernel``) for ``o < out``. The same
+        arguments give the same Axis, read-only (calls with one geometry reuse it)."""
+        return _regular_windows(cls, *(int(v) for v in (size, kernel, stride, dilation, pad_before, pad_after, out)))
+
+    @functools.cached_property
+    def empty_windows(self) -> np.ndarray:
+        """The windows none of whose taps lie inside the input, shape ``(E,)``."""
+        return np.flatnonzero(~self.valid.any(axis=1))
+
+    def count(self, table) -> tuple[np.ndarray, int | None]:
+        """Per-window number of ``table`` (``"valid"`` or ``"counted"``) taps, shape ``(O,)``, and that
+        number if every window has it (None if some window is cut short). Kept: asked once per Axis."""
+        cache = self.__dict__.setdefault("_counts", {})
+        if table not in cache:
+            per_window = getattr(self, table).sum(axis=1)
+            per_window.flags.writeable = False
+            same = per_window.size == 0 or per_window.min() == per_window.max()
+            cache[table] = per_window, (int(per_window[0]) if per_window.size else 1) if same else None
+        return cache[table]
 
     @classmethod
     def adaptive(cls, size: int, out: int) -> Axis:
@@ -151,6 +164,18 @@ class Axis:
     def first_valid(self) -> np.ndarray:
         """Index ``j`` of each window's first in-bounds tap, shape (O,)."""
         return self.valid.argmax(axis=1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _regular_windows(cls, size, kernel, stride, dilation, pad_before, pad_after, out):
+    o = np.arange(out)[:, None]
+    j = np.arange(kernel)[None, :]
+    pos = o * stride - pad_before + j * dilation
+    valid = (pos >= 0) & (pos < size)
+    counted = (pos >= -pad_before) & (pos < size + pad_after)
+    for table in (pos, valid, counted):
+        table.flags.writeable = False
+    return cls(size, pos, valid, counted, -pad_before, stride, dilation)
 
 
 def _grid(axes, table_of):
@@ -276,7 +301,7 @@ def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil
                     f"the window (kernel_size={ki}" + (f", dilation={di}, span {eff}" if di > 1 else "")
                     + ")")
         axis = Axis.regular_windows(L, ki, si, di, before, after, out)
-        empty = np.flatnonzero(~axis.valid.any(axis=1))
+        empty = axis.empty_windows
         if empty.size:
             raise ValueError(
                 f"window {int(empty[0])}{where} contains no input element: with dilation={show(dilation)}, "

@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .compiled import WHOLE
+
 OPTS = dict(parallel=True, cache=True, nogil=True)
 # Arrays arrive flattened (1-D, C order) and are indexed with unsigned integers: numba then
 # skips its negative-index (wraparound) test, and the inner loops are plain strided loads
@@ -92,7 +94,10 @@ def _make_extreme_cf(is_max, with_idx):
     return kernel
 
 
-def _make_extreme_cl(is_max, with_idx):
+def _make_extreme_cl(is_max, with_idx, K=0):
+    # K > 0: windows of K x K taps (dilation 1, one tap in D) that lie wholly inside the input
+    # take the register path: each channel's best in a register, the taps unrolled (K is a
+    # constant of the compiled code), the loop over channels in SIMD; other windows, the loop below
     @njit(**OPTS)
     def kernel(x, xi, one, out, idx, fill, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, positions, chunks):
         # xi: x's bits as signed integers of its width (x itself for signed ints), one: 1 of that type
@@ -113,7 +118,22 @@ def _make_extreme_cl(is_max, with_idx):
                 od = (r // OH) % OD
                 oh = r % OH
                 nbase = n * plane * C if positions else 0
+                whole_h = K > 0 and tlo_h[oh] == 0 and thi_h[oh] == K and thi_d[od] - tlo_d[od] == 1
                 for ow in range(OW):
+                    if whole_h and tlo_w[ow] == 0 and thi_w[ow] == K:
+                        xb = (((n * D + od * sd + bd + tlo_d[od] * dd) * H + oh * sh + bh) * W + ow * sw + bw) * C
+                        ob = (r * OW + ow) * C
+                        for c in range(C):
+                            b = fill
+                            for th in range(K):
+                                for tw in range(K):
+                                    v = x[U(xb + (th * W + tw) * C + c)]
+                                    if is_max:
+                                        b = v if (v > b) | (v != v) else b
+                                    else:
+                                        b = v if (v < b) | (v != v) else b
+                            out[U(ob + c)] = b
+                        continue
                     for c in range(C):
                         best[c] = fill
                     if with_idx:
@@ -153,6 +173,7 @@ def _make_extreme_cl(is_max, with_idx):
 
 EXTREME_CF = {(m, i): _make_extreme_cf(m, i) for m in (True, False) for i in (True, False)}
 EXTREME_CL = {(m, i): _make_extreme_cl(m, i) for m in (True, False) for i in (True, False)}
+EXTREME_CL_WHOLE = {(m, k): _make_extreme_cl(m, False, k) for m in (True, False) for k in WHOLE}
 
 
 # ---------------------------------------------------------------- forward: sums and averages
@@ -193,11 +214,13 @@ def _make_average_cf(average):
     return kernel
 
 
-def _make_average_cl(average):
+def _make_average_cl(average, K=0):
+    # K > 0: the register path for whole K x K windows, as in _make_extreme_cl
     @njit(**OPTS)
     def kernel(x, out, shp, tlo_d, thi_d, tlo_h, thi_h, tlo_w, thi_w, geo, div, chunks):
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
+        zero = np.zeros(1, out.dtype)[0]                # 0 in the accumulator's type
         rows = N * OD * OH
         for t in prange(chunks):
             acc = np.empty(C, out.dtype)
@@ -205,7 +228,22 @@ def _make_average_cl(average):
                 n = r // (OD * OH)
                 od = (r // OH) % OD
                 oh = r % OH
+                whole_h = K > 0 and tlo_h[oh] == 0 and thi_h[oh] == K and thi_d[od] - tlo_d[od] == 1
                 for ow in range(OW):
+                    if whole_h and tlo_w[ow] == 0 and thi_w[ow] == K:
+                        xb = (((n * D + od * sd + bd + tlo_d[od] * dd) * H + oh * sh + bh) * W + ow * sw + bw) * C
+                        ob = (r * OW + ow) * C
+                        dv = div[U((od * OH + oh) * OW + ow) if average else U(0)]
+                        for c in range(C):
+                            a = zero
+                            for th in range(K):
+                                for tw in range(K):
+                                    a += x[U(xb + (th * W + tw) * C + c)]
+                            if average:
+                                out[U(ob + c)] = a / dv
+                            else:
+                                out[U(ob + c)] = a
+                        continue
                     for c in range(C):
                         acc[c] = 0
                     for td in range(tlo_d[od], thi_d[od]):
@@ -229,21 +267,67 @@ def _make_average_cl(average):
 
 AVERAGE_CF = {a: _make_average_cf(a) for a in (True, False)}
 AVERAGE_CL = {a: _make_average_cl(a) for a in (True, False)}
+AVERAGE_CL_WHOLE = {(a, k): _make_average_cl(a, k) for a in (True, False) for k in WHOLE}
 
 
-# ---------------------------------------------------------------- backward, by gather
+# ---------------------------------------------------------------- backward of max/min: scatter by bands
+# Each thread owns a band of rows of dx (whole planes, or, with fewer planes than threads need,
+# a plane's rows split in bands) and walks, in increasing order, the outputs whose windows reach
+# into its band, adding each gradient where its pick points if that is inside the band. No two
+# threads write the same element, so there are no atomics, and each element's sum runs in
+# output order, PyTorch's. A pick outside x (or -1) is never inside a band: nothing is written.
+def _make_scatter(last):
+    @njit(**OPTS)
+    def kernel(g, picks, dx, shp, olo_h, ohi_h, bands, positions, chunks):
+        # channels-first: g, picks (P, OD, OH, OW), dx (P, D, H, W), C = 1
+        # channels-last:  g, picks (N, OD, OH, OW, C), dx (N, D, H, W, C)
+        # bands: how many bands of rows each plane (sample) is cut into (1 if D > 1)
+        # picks: positions in dx (positions) or flat indices in each plane (times C, plus c)
+        P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
+        C = shp[7] if last else 1
+        plane = D * H * W * C                           # a plane's (sample's) elements
+        out_plane = OD * OH * OW * C
+        units = P * bands
+        for t in prange(chunks):
+            for u in range(t * units // chunks, (t + 1) * units // chunks):
+                p = u // bands
+                b = u % bands
+                h0 = b * H // bands                      # this band: rows [h0, h1) of the plane
+                h1 = (b + 1) * H // bands
+                lo = p * plane + h0 * W * C              # its elements in dx (D == 1 when bands > 1)
+                hi = p * plane + h1 * W * C if bands > 1 else (p + 1) * plane
+                for i in range(lo, hi):
+                    dx[U(i)] = 0
+                if bands > 1:                            # the output rows whose windows reach the band
+                    o0 = p * out_plane + olo_h[h0] * OW * C
+                    o1 = p * out_plane + ohi_h[h1 - 1] * OW * C
+                else:
+                    o0, o1 = p * out_plane, (p + 1) * out_plane
+                base = 0 if positions else p * plane
+                for o in range(o0, o1):
+                    if last and not positions:
+                        at = base + picks[U(o)] * C + o % C
+                    else:
+                        at = base + picks[U(o)]
+                    if at >= lo and at < hi:
+                        dx[U(at)] += g[U(o)]
+    return kernel
+
+
+SCATTER = {last: _make_scatter(last) for last in (True, False)}
+
+
+# ---------------------------------------------------------------- backward of averages, by gather
 # Each thread owns whole rows of dx: for each input element it pulls, in increasing output
 # order, the gradients of the windows that contain it. No two threads write the same element,
 # so there are no atomics, and each element's sum runs in PyTorch's (scatter) order.
-def _make_gather_cf(picked):
+def _make_gather_cf():
     @njit(**OPTS)
-    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, base_mul, chunks):
-        # g, picks (P, OD, OH, OW); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
-        # picked: dx[i] += g[o] where picks[o] == the position of i; else dx[i] += g[o]
+    def kernel(g, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, chunks):
+        # g (P, OD, OH, OW); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
-        plane = D * H * W
         rows = P * D * H
         for t in prange(chunks):                        # a band of rows of dx per step: this thread's
             row = np.empty(W, dx.dtype)                 # the row being summed, in the thread's own array
@@ -253,40 +337,31 @@ def _make_gather_cf(picked):
                 i_h = r % H
                 for i in range(W):
                     row[i] = zero
-                at0 = p * plane * base_mul + (i_d * H + i_h) * W
                 for od in range(olo_d[i_d], ohi_d[i_d]):    # outputs whose windows hold this row, in order
-                    if (i_d - od * sd - bd) % dd != 0:
+                    if dd > 1 and (i_d - od * sd - bd) % dd != 0:
                         continue
                     for oh in range(olo_h[i_h], ohi_h[i_h]):
-                        if (i_h - oh * sh - bh) % dh != 0:
+                        if dh > 1 and (i_h - oh * sh - bh) % dh != 0:
                             continue
                         gb0 = ((p * OD + od) * OH + oh) * OW
                         for tw in range(KW - 1, -1, -1):        # later taps belong to earlier outputs
                             lo, hi = jlo_w[tw], jhi_w[tw]
                             first = lo * sw + off_w[tw]
-                            gb, at = gb0 + lo, at0 + first
-                            if picked:
-                                for j in range(hi - lo):
-                                    row[U(first + j * sw)] += g[U(gb + j)] if picks[U(gb + j)] == at + j * sw \
-                                        else zero
-                            else:
-                                for j in range(hi - lo):
-                                    row[U(first + j * sw)] += g[U(gb + j)]
+                            gb = gb0 + lo
+                            for j in range(hi - lo):
+                                row[U(first + j * sw)] += g[U(gb + j)]
                 rb0 = r * W
                 for i in range(W):
                     dx[U(rb0 + i)] = row[i]
     return kernel
 
 
-def _make_gather_cl(picked):
+def _make_gather_cl():
     @njit(**OPTS)
-    def kernel(g, picks, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, positions, chunks):
-        # g, picks (N, OD, OH, OW, C); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
+    def kernel(g, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, chunks):
+        # g (N, OD, OH, OW, C); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
-        plane = D * H * W
-        cm = C if positions else 1
-        cc = 1 if positions else 0
         rows = N * D * H
         for t in prange(chunks):
             row = np.empty(C, dx.dtype)
@@ -294,32 +369,26 @@ def _make_gather_cl(picked):
                 n = r // (D * H)
                 i_d = (r // H) % D
                 i_h = r % H
-                nbase = n * plane * C if positions else 0
                 for i_w in range(W):
                     for c in range(C):
                         row[c] = zero
-                    target = ((i_d * H + i_h) * W + i_w) * cm + nbase
                     for od in range(olo_d[i_d], ohi_d[i_d]):
-                        if (i_d - od * sd - bd) % dd != 0:
+                        if dd > 1 and (i_d - od * sd - bd) % dd != 0:
                             continue
                         for oh in range(olo_h[i_h], ohi_h[i_h]):
-                            if (i_h - oh * sh - bh) % dh != 0:
+                            if dh > 1 and (i_h - oh * sh - bh) % dh != 0:
                                 continue
                             for ow in range(olo_w[i_w], ohi_w[i_w]):
-                                if (i_w - ow * sw - bw) % dw != 0:
+                                if dw > 1 and (i_w - ow * sw - bw) % dw != 0:
                                     continue
                                 gb = (((n * OD + od) * OH + oh) * OW + ow) * C
-                                if picked:
-                                    for c in range(C):
-                                        row[c] += g[U(gb + c)] if picks[U(gb + c)] == target + c * cc else zero
-                                else:
-                                    for c in range(C):
-                                        row[c] += g[U(gb + c)]
+                                for c in range(C):
+                                    row[c] += g[U(gb + c)]
                     rb = (r * W + i_w) * C
                     for c in range(C):
                         dx[U(rb + c)] = row[c]
     return kernel
 
 
-GATHER_CF = {p: _make_gather_cf(p) for p in (True, False)}
-GATHER_CL = {p: _make_gather_cl(p) for p in (True, False)}
+GATHER_CF = _make_gather_cf()
+GATHER_CL = _make_gather_cl()

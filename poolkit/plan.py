@@ -18,6 +18,7 @@ Then an engine (:data:`METHODS`: naive, im2col, windows, separable, numba) does 
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -87,14 +88,14 @@ class Input:
         if not self.batched:
             x = x[None]
         if self.last:
-            x = np.moveaxis(x, -1, 1)
+            x = separable.channels_to_front(x)
         self.x = x
         self.spatial = x.shape[2:]
 
     def restore(self, y):
         """``(N, C, *O)`` back to the caller's layout and batching."""
         if self.last:
-            y = np.moveaxis(y, 1, -1)
+            y = separable.channels_to_end(y)
         return y if self.batched else y[0]
 
 
@@ -255,10 +256,10 @@ def counts(axes, table):
 
     When every window has the same count (no window cut short), a read-only broadcast of that
     number: no memory as large as the output."""
-    per_dim = [getattr(a, table).sum(axis=1) for a in axes]
+    per_dim, same = zip(*(a.count(table) for a in axes))
     shape = [a.out for a in axes]
-    if all(c.size == 0 or (c == c[0]).all() for c in per_dim):
-        return np.broadcast_to(np.int64(np.prod([c[0] if c.size else 1 for c in per_dim])), shape)
+    if None not in same:
+        return np.broadcast_to(np.int64(math.prod(same)), shape)
     total = np.ones(shape, dtype=np.int64)
     for i, c in enumerate(per_dim):
         view = [1] * len(axes)

@@ -67,9 +67,19 @@ small enough that the chunk's buffers stay in the last-level cache (on shapes A-
 :mod:`poolkit.bench`, 1 MiB was the fastest of 256 KiB to 4 MiB)."""
 
 
+def channels_to_end(a):
+    """``(N, C, *L)`` -> ``(N, *L, C)``, a view (``np.moveaxis(a, 1, -1)``, without its argument checks)."""
+    return a.transpose((0, *range(2, a.ndim), 1))
+
+
+def channels_to_front(a):
+    """``(N, *L, C)`` -> ``(N, C, *L)``, a view: :func:`channels_to_end`'s inverse."""
+    return a.transpose((0, a.ndim - 1, *range(1, a.ndim - 1)))
+
+
 def stored_channels_last(x):
     """Is ``x`` (``(N, C, *L)``) stored channels-last, as a C-contiguous ``(N, *L, C)``?"""
-    return x.ndim > 2 and np.moveaxis(x, 1, -1).flags.c_contiguous and not x.flags.c_contiguous
+    return x.ndim > 2 and not x.flags.c_contiguous and channels_to_end(x).flags.c_contiguous
 
 
 def memory_order(x):
@@ -79,7 +89,7 @@ def memory_order(x):
     memory) becomes ``(N, *L, C)``. Other strides are copied to channels-first.
     """
     if stored_channels_last(x):
-        return np.moveaxis(x, 1, -1), True
+        return channels_to_end(x), True
     x = np.ascontiguousarray(x)
     return x.reshape((x.shape[0] * x.shape[1],) + x.shape[2:] + (1,)), False
 

@@ -123,6 +123,19 @@ def test_backward_is_bit_exact(cfg, threads):
                          f"avg {fmt} cip={cip} div={div}")
 
 
+@pytest.mark.parametrize("batch", [6, 40])
+def test_max_backward_by_planes_and_by_bands(batch, threads):
+    """Each thread owns whole planes (samples, channels-last) when there are enough of them, else
+    bands of a plane's rows: both give the loop's bits, the windows overlapping band edges too."""
+    x = make_input(14, (batch, 4, 9, 8), "float32", "ties")
+    for xin, fmt in _layouts(x, 2):
+        y = poolkit.max_pool2d(xin, 3, 2, 1, data_format=fmt)
+        g = make_input(15, y.shape, "float32", "normal")
+        for fn in (poolkit.max_pool2d_backward, poolkit.min_pool2d_backward):
+            assert_bits_equal(fn(g, xin, 3, 2, 1, data_format=fmt, method="numba"),
+                              fn(g, xin, 3, 2, 1, data_format=fmt, method="naive"), f"{fn.__name__} {fmt}")
+
+
 def test_average_backward_is_bit_exact_with_pytorch():
     torch = pytest.importorskip("torch")
     x = make_input(1, (2, 3, 9, 11), "float32", "normal")
