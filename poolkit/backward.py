@@ -142,7 +142,10 @@ def _averaged(grad_output, p, method, fname):
     """Backward of an average: spread ``grad_output / divisor`` over each window's real elements."""
     acc = sum_dtype(p.x.dtype)
     g = _grad(grad_output, p, p.out_shape[2:], fname).astype(acc, copy=False)
-    dx = spread(plan.divide(g, p.divisor, acc), p.axes, p.x.shape, method)
+    if plan.engine(method) is compiled and acc.kind == "f" and g.size:  # the kernel divides as it adds
+        dx = compiled.spread(g, p.axes, p.x.shape, divisor=p.divisor)
+    else:
+        dx = spread(plan.divide(g, p.divisor, acc), p.axes, p.x.shape, method)
     return p.restore(dx.astype(p.x.dtype, copy=False))
 
 

@@ -263,21 +263,28 @@ def route(grad, indices, axes, x_shape, last=None):
     return run.back(dx).astype(grad.dtype, copy=False)
 
 
-def spread(grad, axes, x_shape):
+def spread(grad, axes, x_shape, divisor=None):
     """Adjoint of :func:`window_sum`, by gather: element ``i`` of ``dx`` (``x_shape``, grad's
     dtype) is the sum of ``grad[o]`` over the windows ``o`` that contain it, in increasing
-    output order, as PyTorch adds them."""
+    output order, as PyTorch adds them. ``divisor`` (an int, or an array of shape ``(*O,)``;
+    floating ``grad`` only): each ``grad[o]`` divided by it as it is added (an average's
+    backward in one pass, PyTorch's bits)."""
+    if divisor is not None and grad.dtype.kind != "f":
+        raise TypeError(f"spread divides only floating-point gradients, not {grad.dtype}")
     if not all(a.regular for a in axes):
+        if divisor is not None:
+            grad = grad / np.asarray(divisor, grad.dtype)
         return separable.spread(grad, axes, x_shape)
     K = load()
     run = _launch(x_shape, separable.stored_channels_last(grad), axes)
     g = _as3d(grad, run.last, run.out_shape)
     dx = np.empty(run.shape, g.dtype)
+    divided = divisor is not None
+    div = _divisor(divisor if divided else 1, tuple(a.out for a in axes), g.dtype)
     (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = run.tabs
-    args = (g.reshape(-1), dx.reshape(-1), run.shp, olo_d, ohi_d, olo_h, ohi_h)
+    args = (g.reshape(-1), div, dx.reshape(-1), run.shp, olo_d, ohi_d, olo_h, ohi_h)
     if run.last:
-        K.GATHER_CL(*args, olo_w, ohi_w, run.geo, g.dtype.type(0), run.in_rows)
+        K.GATHER_CL[divided](*args, olo_w, ohi_w, run.geo, g.dtype.type(0), run.in_rows)
     else:
-        K.GATHER_CF(*args, run.geo, off_w, jlo_w, jhi_w, g.dtype.type(0), run.in_rows)
+        K.GATHER_CF[divided](*args, run.geo, off_w, jlo_w, jhi_w, g.dtype.type(0), run.in_rows)
     return run.back(dx).astype(grad.dtype, copy=False)
-

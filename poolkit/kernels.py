@@ -320,11 +320,13 @@ SCATTER = {last: _make_scatter(last) for last in (True, False)}
 # ---------------------------------------------------------------- backward of averages, by gather
 # Each thread owns whole rows of dx: for each input element it pulls, in increasing output
 # order, the gradients of the windows that contain it. No two threads write the same element,
-# so there are no atomics, and each element's sum runs in PyTorch's (scatter) order.
-def _make_gather_cf():
+# so there are no atomics, and each element's sum runs in PyTorch's (scatter) order. With
+# ``divided``, each gradient is divided by its window's divisor as it is added, as PyTorch
+# does (the same bits as dividing first, without a pass over the gradient to do it).
+def _make_gather_cf(divided):
     @njit(**OPTS)
-    def kernel(g, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, chunks):
-        # g (P, OD, OH, OW); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
+    def kernel(g, div, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, chunks):
+        # g (P, OD, OH, OW); div (OD*OH*OW,); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
@@ -343,23 +345,28 @@ def _make_gather_cf():
                     for oh in range(olo_h[i_h], ohi_h[i_h]):
                         if dh > 1 and (i_h - oh * sh - bh) % dh != 0:
                             continue
+                        db = (od * OH + oh) * OW
                         gb0 = ((p * OD + od) * OH + oh) * OW
                         for tw in range(KW - 1, -1, -1):        # later taps belong to earlier outputs
                             lo, hi = jlo_w[tw], jhi_w[tw]
                             first = lo * sw + off_w[tw]
                             gb = gb0 + lo
-                            for j in range(hi - lo):
-                                row[U(first + j * sw)] += g[U(gb + j)]
+                            if divided:
+                                for j in range(hi - lo):
+                                    row[U(first + j * sw)] += g[U(gb + j)] / div[U(db + lo + j)]
+                            else:
+                                for j in range(hi - lo):
+                                    row[U(first + j * sw)] += g[U(gb + j)]
                 rb0 = r * W
                 for i in range(W):
                     dx[U(rb0 + i)] = row[i]
     return kernel
 
 
-def _make_gather_cl():
+def _make_gather_cl(divided):
     @njit(**OPTS)
-    def kernel(g, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, chunks):
-        # g (N, OD, OH, OW, C); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
+    def kernel(g, div, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, chunks):
+        # g (N, OD, OH, OW, C); div (OD*OH*OW,); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         rows = N * D * H
@@ -382,13 +389,18 @@ def _make_gather_cl():
                                 if dw > 1 and (i_w - ow * sw - bw) % dw != 0:
                                     continue
                                 gb = (((n * OD + od) * OH + oh) * OW + ow) * C
-                                for c in range(C):
-                                    row[c] += g[U(gb + c)]
+                                if divided:
+                                    dv = div[U((od * OH + oh) * OW + ow)]
+                                    for c in range(C):
+                                        row[c] += g[U(gb + c)] / dv
+                                else:
+                                    for c in range(C):
+                                        row[c] += g[U(gb + c)]
                     rb = (r * W + i_w) * C
                     for c in range(C):
                         dx[U(rb + c)] = row[c]
     return kernel
 
 
-GATHER_CF = _make_gather_cf()
-GATHER_CL = _make_gather_cl()
+GATHER_CF = {d: _make_gather_cf(d) for d in (True, False)}
+GATHER_CL = {d: _make_gather_cl(d) for d in (True, False)}

@@ -18,6 +18,7 @@ Then an engine (:data:`METHODS`: naive, im2col, windows, separable, numba) does 
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -259,13 +260,18 @@ def counts(axes, table):
     per_dim, same = zip(*(a.count(table) for a in axes))
     shape = [a.out for a in axes]
     if None not in same:
-        return np.broadcast_to(np.int64(math.prod(same)), shape)
+        return _uniform(math.prod(same), tuple(shape))
     total = np.ones(shape, dtype=np.int64)
     for i, c in enumerate(per_dim):
         view = [1] * len(axes)
         view[i] = c.size
         total = total * c.reshape(view)
     return total
+
+
+@functools.lru_cache(maxsize=256)
+def _uniform(count, shape):
+    return np.broadcast_to(np.int64(count), shape)       # read-only: safe to hand out again
 
 
 def divide(sums, divisor, dtype):
