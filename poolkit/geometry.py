@@ -256,8 +256,29 @@ def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil
 
     ``input_size`` is the spatial shape ``(L1, ..., Ln)``. ``padding`` is an int, an
     n-tuple, or ``"valid"``/``"same"`` with TensorFlow's meaning. Raises ValueError or
-    TypeError naming the parameter, its value and the rule it breaks.
+    TypeError naming the parameter, its value and the rule it breaks. A configuration of
+    plain ints (and tuples of them) is checked once and its axes kept.
     """
+    args = (tuple(input_size), kernel_size, stride, padding, dilation, ceil_mode, n)
+    if all(_plain(a) for a in args):
+        return _checked_axes(*args)
+    return _build_axes(*args)
+
+
+def _plain(value) -> bool:
+    """An int, bool, str or None, or a tuple of ints, of exactly those types: a cache key that
+    cannot mix up values that compare equal (2 and 2.0, 1 and True)."""
+    if type(value) is tuple:
+        return all(type(v) is int for v in value)
+    return value is None or type(value) in (int, bool, str)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, n):
+    return _build_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, n)
+
+
+def _build_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, n):
     input_size = tuple(int(v) for v in input_size)
     n = len(input_size) if n is None else n
     k = to_tuple(kernel_size, n, "kernel_size", minimum=1)
