@@ -28,7 +28,8 @@ floating point). ``method=`` picks the implementation as in the forward pass:
 (:func:`poolkit.im2col.scatter_add`), ``"windows"`` adds one tap at a time into a
 strided view of a padded buffer (the transpose of
 :func:`poolkit.windows.window_sum`), ``"separable"`` does that one dimension at a
-time, ``"numba"`` gathers in compiled loops (:mod:`poolkit.compiled`), and ``"auto"``
+time, ``"numba"`` runs compiled loops in which each thread owns a region of ``dx``
+(:mod:`poolkit.compiled`), and ``"auto"``
 is ``"separable"``. Max and min agree to the bit across
 methods; averages to float rounding.
 """
@@ -124,7 +125,7 @@ def _picked(grad_output, mode, p, indices, method, fname, positions=None, check=
         raise TypeError(f"{fname} takes the forward's indices or its positions, not both")
     if positions is not None:
         positions = _grad(positions, p, g.shape[2:], fname, what="positions", kinds="i")
-        if not check and plan.engine(method) is compiled:    # a layer's own positions: the kernel gathers
+        if not check and plan.engine(method) is compiled:    # a layer's own positions: the kernel's scatter
             dx = compiled.route(g, positions, p.axes, p.x.shape, last=p.last)
         else:
             dx = separable.scatter(g, positions, p.x.shape, p.last, check)
@@ -199,7 +200,7 @@ def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stri
     """Gradient of max (``mode="max"``) or min pooling from a layer's cache: ``positions`` are the
     forward pass's own (:func:`~poolkit.functional.pool_positions`, for this ``x``), so they are scattered
     without reading them first (the range check costs 10-25% of the backward pass); ``method="numba"``
-    gathers them instead (:func:`poolkit.compiled.route`), any other method scatters.
+    scatters them in compiled loops, each thread in a region of its own (:func:`poolkit.compiled.route`).
 
     What :class:`~poolkit.layers.MaxPool2d` and the other max/min layers call; given positions
     of unknown origin, use :func:`max_pool_backward` with ``positions=``, which checks them.

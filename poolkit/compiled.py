@@ -257,7 +257,7 @@ def route(grad, indices, axes, x_shape, last=None):
     planes, rows = run.shape[0], run.shape[2]
     # a plane per unit while there are enough of them; else bands of rows (2-D and 1-D data)
     many = 8 * run.threads
-    bands = 1 if run.shape[1] > 1 or planes >= many else max(1, min(rows, many // planes))
+    bands = 1 if run.shape[1] > 1 or planes >= many else max(1, min(rows, many // max(planes, 1)))
     K.SCATTER[run.last](g.reshape(-1), picks.reshape(-1), dx.reshape(-1), run.shp, olo_h, ohi_h, bands, positions,
                         max(1, min(planes * bands, 16 * run.threads)))
     return run.back(dx).astype(grad.dtype, copy=False)

@@ -147,7 +147,7 @@ def test_average_backward_is_bit_exact_with_pytorch():
 
 
 @pytest.mark.parametrize("fmt", ["channels_first", "channels_last"])
-def test_layers_cache_positions_and_gather(fmt, threads):
+def test_layers_cache_positions_and_scatter(fmt, threads):
     x = make_input(4, (2, 5, 10, 9), "float32", "ties")
     if fmt == "channels_last":
         x = np.ascontiguousarray(np.moveaxis(x, 1, -1))
