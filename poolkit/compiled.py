@@ -24,7 +24,7 @@ engine offers, taking the same arguments:
 Layouts: channels-first data runs as ``(N*C, D, H, W)`` planes, the inner loop along W;
 channels-last data (``(N, D, H, W, C)`` in memory) runs with the inner loop along C. 1-D
 and 2-D pooling are 3-D pooling with singleton dimensions. float16 is computed in float32
-and rounded back (exact for max/min). Adaptive (irregular) windows go to
+and rounded back (exact for max/min), small integers in int32 (:func:`kernel_dtype`). Adaptive (irregular) windows go to
 :mod:`poolkit.separable`, which hands them to :mod:`poolkit.windows`.
 
 Install with ``pip install poolkit[kernels]`` (numba). Threads: ``numba.set_num_threads``.
@@ -168,10 +168,22 @@ def _divisor(divisor, out, dtype):
 
 
 # ---------------------------------------------------------------- layouts
+def kernel_dtype(dtype):
+    """The dtype the kernels compute ``dtype`` in: float16 in float32, integers of 16 bits or fewer
+    in int32, uint32 in int64, others as they are. Every value is kept exactly, so a max, a min or an
+    integer sum is the same; and fewer dtypes means fewer compiled variants (seconds each)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    if dtype.kind in "iu" and dtype.itemsize <= 2:
+        return np.dtype(np.int32)
+    return np.dtype(np.int64) if dtype == np.uint32 else dtype
+
+
 def _as3d(x, last, shape, dtype=None):
-    """``(N, C, *L)`` -> C-contiguous ``shape``: ``(P, D, H, W)``, or ``(N, D, H, W, C)`` if ``last``
-    (float16 -> float32, or ``dtype``): a :class:`_Launch`'s ``shape`` or ``out_shape``."""
-    dtype = dtype or (np.float32 if x.dtype == np.float16 else x.dtype)
+    """``(N, C, *L)`` -> C-contiguous ``shape``: ``(P, D, H, W)``, or ``(N, D, H, W, C)`` if ``last``,
+    in ``dtype`` (default :func:`kernel_dtype`): a :class:`_Launch`'s ``shape`` or ``out_shape``."""
+    dtype = dtype or kernel_dtype(x.dtype)
     if last:
         x = separable.channels_to_end(x)
     return np.ascontiguousarray(x, dtype).reshape(shape)
@@ -220,7 +232,7 @@ def window_sum(x, axes, divisor=None):
         return separable.window_sum(x, axes, divisor)
     K = load()
     run = _launch(x.shape, separable.stored_channels_last(x), axes)
-    xm = _as3d(x, run.last, run.shape, np.float32 if x.dtype == np.float16 else None)
+    xm = _as3d(x, run.last, run.shape)
     out = np.empty(run.out_shape, acc)
     average = divisor is not None
     div = _divisor(divisor if average else 1, tuple(a.out for a in axes), acc)
