@@ -24,8 +24,9 @@ engine offers, taking the same arguments:
 Layouts: channels-first data runs as ``(N*C, D, H, W)`` planes, the inner loop along W;
 channels-last data (``(N, D, H, W, C)`` in memory) runs with the inner loop along C. 1-D
 and 2-D pooling are 3-D pooling with singleton dimensions. float16 is computed in float32
-and rounded back (exact for max/min), small integers in int32 (:func:`kernel_dtype`). Adaptive (irregular) windows go to
-:mod:`poolkit.separable`, which hands them to :mod:`poolkit.windows`.
+and rounded back (exact for max/min), small integers in int32 (:func:`kernel_dtype`).
+Adaptive (irregular) windows go to :mod:`poolkit.separable`, which hands them to
+:mod:`poolkit.windows`.
 
 Install with ``pip install poolkit[kernels]`` (numba). Threads: ``numba.set_num_threads``.
 """
