@@ -62,7 +62,8 @@ def available():
 
 
 def threads():
-    """How many threads the kernels use (numba's setting)."""
+    """How many threads the kernels use (numba's setting; :func:`load`'s ImportError without numba)."""
+    load()
     import numba
     return numba.get_num_threads()
 
@@ -191,6 +192,55 @@ def _as3d(x, last, shape, dtype=None):
 
 
 # ---------------------------------------------------------------- forward
+class _Call:
+    """A forward kernel call with everything but the input made: ``call(xm)``, ``xm`` C-contiguous in
+    the kernel's layout and dtype (:class:`_Launch`'s ``shape``), returns the new output arrays, each
+    of ``out_shape``. ``signed``: the extreme channels-last kernels also take ``xm``'s bits as signed
+    integers of its width (and 1 of that type)."""
+
+    def __init__(self, kernel, outs, fixed, signed=None):
+        self.kernel, self.outs, self.fixed, self.signed = kernel, outs, fixed, signed
+
+    def __call__(self, xm):
+        flat = xm.reshape(-1)
+        outs = [np.empty(shape, dtype) for shape, dtype in self.outs]
+        head = (flat,) if self.signed is None else (flat, flat.view(self.signed), self.signed.type(1))
+        self.kernel(*head, *(o.reshape(-1) for o in outs), *self.fixed)
+        return outs
+
+
+def _extreme_call(run, dtype, mode, with_idx, positions):
+    """The :class:`_Call` of max/min (``dtype``: the kernel's) -> ``[values, indices]`` (indices: a
+    placeholder of one element unless ``with_idx``; positions in ``x`` if ``positions``)."""
+    K = load()
+    is_max = mode == "max"
+    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
+    outs = ((run.out_shape, dtype), (run.out_shape if with_idx else (1,), np.dtype(np.int64)))
+    fixed = (fill_value(dtype, mode), run.shp, tlo_d, thi_d, tlo_h, thi_h)
+    if run.last:                                                # (x's bits too, as signed integers)
+        k = 0 if with_idx else run.whole
+        kernel = K.EXTREME_CL_WHOLE[(is_max, k)] if k else K.EXTREME_CL[(is_max, with_idx)]
+        return _Call(kernel, outs, fixed + (tlo_w, thi_w, run.geo, positions, run.rows),
+                     np.dtype(f"i{dtype.itemsize}"))
+    return _Call(K.EXTREME_CF[(is_max, with_idx)], outs,
+                 fixed + (run.geo, off_w, jlo_w, jhi_w, int(positions), run.rows))
+
+
+def _sum_call(run, acc, divisor=None):
+    """The :class:`_Call` of window sums in ``acc`` -> ``[sums]``, divided by ``divisor`` (as
+    :func:`window_sum`) if given."""
+    K = load()
+    average = divisor is not None
+    div = _divisor(divisor if average else 1, tuple(m.out for m in run.dims[3 - run.spatial_dims:]), acc)
+    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
+    outs = ((run.out_shape, acc),)
+    fixed = (run.shp, tlo_d, thi_d, tlo_h, thi_h)
+    if run.last:
+        kernel = K.AVERAGE_CL_WHOLE[(average, run.whole)] if run.whole else K.AVERAGE_CL[average]
+        return _Call(kernel, outs, fixed + (tlo_w, thi_w, run.geo, div, run.rows))
+    return _Call(K.AVERAGE_CF[average], outs, fixed + (run.geo, off_w, jlo_w, jhi_w, div, run.rows))
+
+
 def extreme(x, axes, mode="max", return_indices=True):
     """Max (``mode="max"``) or min of each window: ``(N, C, *L) -> (N, C, *O)`` values and
     int64 flat indices in each plane (None unless ``return_indices``); with
@@ -199,24 +249,10 @@ def extreme(x, axes, mode="max", return_indices=True):
     check_mode(mode)
     if not all(a.regular for a in axes):
         return separable.extreme(x, axes, mode, return_indices)
-    K = load()
     run = _launch(x.shape, separable.stored_channels_last(x), axes)
     xm = _as3d(x, run.last, run.shape)
-    with_idx, positions = bool(return_indices), return_indices == "positions"
-    out = np.empty(run.out_shape, xm.dtype)
-    idx = np.empty(run.out_shape if with_idx else (1,), np.int64)
-    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
-    args = (out.reshape(-1), idx.reshape(-1), fill_value(xm.dtype, mode), run.shp, tlo_d, thi_d, tlo_h, thi_h)
-    is_max = mode == "max"
-    if run.last:                                                # (x's bits too, as signed integers)
-        signed = np.dtype(f"i{xm.dtype.itemsize}")
-        k = 0 if with_idx else run.whole
-        kernel = K.EXTREME_CL_WHOLE[(is_max, k)] if k else K.EXTREME_CL[(is_max, with_idx)]
-        kernel(xm.reshape(-1), xm.reshape(-1).view(signed), signed.type(1), *args, tlo_w, thi_w, run.geo,
-               positions, run.rows)
-    else:
-        K.EXTREME_CF[(is_max, with_idx)](xm.reshape(-1), *args, run.geo, off_w, jlo_w, jhi_w, int(positions),
-                                         run.rows)
+    with_idx = bool(return_indices)
+    out, idx = _extreme_call(run, xm.dtype, mode, with_idx, return_indices == "positions")(xm)
     values = run.back(out).astype(x.dtype, copy=False)
     return values, (run.back(idx) if with_idx else None)
 
@@ -231,20 +267,36 @@ def window_sum(x, axes, divisor=None):
         raise TypeError(f"window_sum divides only sums kept in the input's dtype, not {x.dtype}'s")
     if not all(a.regular for a in axes):
         return separable.window_sum(x, axes, divisor)
-    K = load()
     run = _launch(x.shape, separable.stored_channels_last(x), axes)
-    xm = _as3d(x, run.last, run.shape)
-    out = np.empty(run.out_shape, acc)
-    average = divisor is not None
-    div = _divisor(divisor if average else 1, tuple(a.out for a in axes), acc)
-    (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
-    args = (xm.reshape(-1), out.reshape(-1), run.shp, tlo_d, thi_d, tlo_h, thi_h)
-    if run.last:
-        kernel = K.AVERAGE_CL_WHOLE[(average, run.whole)] if run.whole else K.AVERAGE_CL[average]
-        kernel(*args, tlo_w, thi_w, run.geo, div, run.rows)
-    else:
-        K.AVERAGE_CF[average](*args, run.geo, off_w, jlo_w, jhi_w, div, run.rows)
+    out, = _sum_call(run, acc, divisor)(_as3d(x, run.last, run.shape))
     return run.back(out)
+
+
+def prepare(p, op, with_idx=False):
+    """Plan ``p``'s forward pass as one kernel call made once, for calls that repeat its signature
+    (:mod:`poolkit.functional` keeps them): ``op`` is ``"max"``, ``"min"`` (values, and indices
+    if ``with_idx``) or ``"avg"`` (``p.divisor`` divides). Returns ``kept``, with ``kept(x)``
+    the result in the caller's layout, for any ``x`` shaped, typed and laid out (C-contiguous) as
+    ``p``'s; or None where that call cannot take such an ``x`` as it is: a dtype the kernels
+    compute in another one, irregular or empty windows."""
+    x = p.x
+    dtype = x.dtype
+    if (kernel_dtype(dtype) != dtype or x.size == 0 or not all(a.regular and a.out for a in p.axes)
+            or op == "avg" and (sum_dtype(dtype) != dtype or dtype.kind != "f")):
+        return None
+    run = _launch(x.shape, separable.stored_channels_last(x), p.axes)
+    if run.last != p.last:                                      # memory read as the other layout
+        return None
+    call = _sum_call(run, dtype, p.divisor) if op == "avg" else _extreme_call(run, dtype, op, with_idx, False)
+    shape = p.restore(np.broadcast_to(0, p.out_shape)).shape   # the result's, in the caller's layout
+    if with_idx:
+        def kept(x):
+            out, idx = call(x)
+            return out.reshape(shape), idx.reshape(shape)
+    else:
+        def kept(x):
+            return call(x)[0].reshape(shape)
+    return kept
 
 
 # ---------------------------------------------------------------- backward

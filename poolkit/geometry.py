@@ -260,20 +260,21 @@ def build_axes(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil
     plain ints (and tuples of them) is checked once and its axes kept.
     """
     args = (tuple(input_size), kernel_size, stride, padding, dilation, ceil_mode, n)
-    if all(_plain(a) for a in args):
+    if all(map(plain, args)):
         return _checked_axes(*args)
     return _build_axes(*args)
 
 
-def _plain(value) -> bool:
-    """An int, bool, str or None, or a tuple of ints, of exactly those types: a cache key that
-    cannot mix up values that compare equal (2 and 2.0, 1 and True)."""
+def plain(value) -> bool:
+    """An int, bool, str or None, or a tuple of ints, of exactly those types: with its type, a cache
+    key that cannot mix up values that compare equal (2 and 2.0, 1 and True; a tuple's items are all
+    ints)."""
     if type(value) is tuple:
         return all(type(v) is int for v in value)
     return value is None or type(value) in (int, bool, str)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024, typed=True)   # typed: kernel_size=True is not kernel_size=1
 def _checked_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, n):
     return _build_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, n)
 

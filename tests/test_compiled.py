@@ -93,6 +93,81 @@ def test_averages_every_option(cfg, dtype, threads):
                          float(np.abs(x.astype(np.float64)).max()), f"{fmt} cip={cip} div={div}")
 
 
+@pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c[0]}d-{c[1]}")
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "float16"])
+def test_repeated_calls_take_the_kept_kernel_call(cfg, dtype, threads):
+    """The second call of a signature runs the kernel call poolkit.functional kept from the
+    first: the same bits, batched and unbatched, both layouts, max/min with indices and averages
+    with every divisor. Not kept: float16 (computed in float32) and integer averages (divided
+    after the kernel)."""
+    dims, spatial, k, s, p, d, ceil = cfg
+    x = make_input(16, (2, 3) + spatial, dtype, "special" if dtype.startswith("float") else "wide")
+    for xin, fmt in _layouts(x, dims):
+        for xi in (xin, xin[1]):
+            args = dict(kernel_size=k, stride=s, padding=p, ceil_mode=ceil, data_format=fmt)
+            for name in ("max_pool", "min_pool"):
+                fn = getattr(poolkit, f"{name}{dims}d")
+                expected = fn(xi, dilation=d, return_indices=True, method="naive", **args)
+                for call in ("first", "kept"):
+                    got = fn(xi, dilation=d, return_indices=True, method="numba", **args)
+                    assert_bits_equal(got[0], expected[0], f"{name} {fmt} {call} values")
+                    assert_bits_equal(got[1], expected[1], f"{name} {fmt} {call} indices")
+                    assert_bits_equal(fn(xi, dilation=d, method="numba", **args), expected[0], f"{name} {call}")
+            for cip, div in ((True, None), (False, None), (True, -2)):
+                fn = getattr(poolkit, f"avg_pool{dims}d")
+                kw = dict(args, count_include_pad=cip, divisor_override=div)
+                expected = fn(xi, method="numba", **kw)
+                assert_close(expected, fn(xi, method="naive", **kw), dtype, 10.0, f"avg {fmt} cip={cip} div={div}")
+                assert_bits_equal(fn(xi, method="numba", **kw), expected, f"avg {fmt} cip={cip} div={div} kept")
+    kept = [v for key, v in poolkit.functional.KEPT.items() if key[:2] == (xi.shape, xi.dtype)]
+    assert kept and any(v is None for v in kept) == (dtype in ("float16", "int32"))
+    assert all(v is None for v in kept) == (dtype == "float16")
+
+
+def test_a_kept_call_computes_afresh_into_a_new_array():
+    x = make_input(17, (2, 3, 8, 8), "float64", "normal")
+    first = poolkit.avg_pool2d(x, 2, method="numba")
+    key = next(reversed(poolkit.functional.KEPT))
+    assert poolkit.functional.KEPT[key] is not None and key[0] == x.shape
+    again = poolkit.avg_pool2d(x, 2, method="numba")
+    assert_bits_equal(again, first)
+    assert not np.shares_memory(again, first)
+    x += 1.0
+    np.testing.assert_allclose(poolkit.avg_pool2d(x, 2, method="numba"), first + 1.0)
+
+
+def test_calls_that_cannot_be_kept_still_run():
+    x = make_input(18, (2, 3, 8, 10), "float32", "normal")
+    view = x[:, :, :, ::2]                                       # not contiguous: no key, checked every time
+    for _ in range(2):
+        assert_bits_equal(poolkit.max_pool2d(view, 2, method="numba"), poolkit.max_pool2d(view, 2, method="naive"))
+    with pytest.raises(TypeError, match="kernel_size=2.0"):
+        poolkit.max_pool2d(view, 2.0, method="numba")
+    with pytest.raises(ValueError, match="method='numbah'"):
+        poolkit.max_pool2d(x, 2, method="numbah")
+
+
+def test_kept_signatures_tell_equal_values_of_other_types_apart():
+    x = make_input(19, (1, 2, 4, 4), "float32", "normal")
+    for _ in range(2):
+        poolkit.max_pool2d(x, 1, method="numba")
+        poolkit.avg_pool2d(x, 2, ceil_mode=False, method="numba")
+    with pytest.raises(TypeError, match="kernel_size=True"):
+        poolkit.max_pool2d(x, True, method="numba")
+    with pytest.raises(TypeError, match="kernel_size=1.0"):
+        poolkit.max_pool2d(x, 1.0, method="numba")
+    with pytest.raises(TypeError, match="ceil_mode=0"):
+        poolkit.avg_pool2d(x, 2, ceil_mode=0, method="numba")
+
+
+def test_at_most_keep_calls_are_kept(monkeypatch):
+    monkeypatch.setattr(poolkit.functional, "KEEP", 3)
+    monkeypatch.setattr(poolkit.functional, "KEPT", {})
+    for n in range(1, 6):
+        poolkit.max_pool1d(np.zeros((1, 1, 2 * n), np.float32), 2, method="numba")
+    assert [key[0] for key in poolkit.functional.KEPT] == [(1, 1, 6), (1, 1, 8), (1, 1, 10)]
+
+
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_tensorflow_padding(padding):
     x = make_input(5, (2, 7, 9, 3), "float32", "normal")

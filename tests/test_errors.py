@@ -94,6 +94,16 @@ def test_non_integer_kernel(kernel, words):
         poolkit.max_pool2d(X2, kernel)
 
 
+@pytest.mark.parametrize("name, good, bad", [("stride", 1, True), ("padding", 0, False), ("stride", 2, 2.0),
+                                             ("dilation", 1, True)])
+def test_a_kept_configuration_never_passes_an_equal_value_of_another_type(name, good, bad):
+    """Checked configurations are kept (geometry.build_axes): ``stride=1`` checked and kept must
+    not let ``stride=True`` through, though ``1 == True``."""
+    poolkit.max_pool2d(X2, 2, **{name: good})
+    with refused(TypeError, f"{name}={bad!r}"):
+        poolkit.max_pool2d(X2, 2, **{name: bad})
+
+
 @pytest.mark.parametrize("kwargs, words", [
     (dict(kernel_size=0), ["kernel_size=0", "must be positive, got 0"]),
     (dict(kernel_size=(2, -1)), ["kernel_size=(2, -1)", "must be positive, got -1"]),
