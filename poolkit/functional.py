@@ -31,9 +31,9 @@ __all__ = [
 # ---------------------------------------------------------------- repeated calls, kept
 KEPT = {}
 """``method="numba"`` forward calls kept by signature (:func:`poolkit.compiled.prepare`), at most
-:data:`KEEP` of them: a call that repeats one (same options, same shape, dtype and layout of a
-C-contiguous ``x``, same threads) skips checking and planning, which it passed before, and goes
-straight to its kernel. None: a signature whose calls cannot be kept."""
+:data:`KEEP` of them: a call that repeats one (same options, same shape and dtype of a C-contiguous
+``x``) skips checking and planning, which it passed before, and goes straight to its kernel (on
+numba's threads of the moment). None: a signature whose calls cannot be kept."""
 KEEP = 256
 
 
@@ -43,7 +43,7 @@ def _signature(method, x, *args):
     types (their types are in the key, so that 2 and 2.0, or 1 and True, never share one)."""
     if method != "numba" or type(x) is not np.ndarray or not x.flags.c_contiguous or not all(map(plain, args)):
         return None
-    return (x.shape, x.dtype, compiled.threads(), args, tuple(map(type, args)))
+    return (x.shape, x.dtype, args, tuple(map(type, args)))
 
 
 def _keep(key, make):

@@ -17,7 +17,11 @@ Max/min follow :mod:`poolkit.reduction`: a tap replaces the best when ``v > best
 for min) or ``v`` is NaN; with indices, the first in-bounds tap is taken whatever its
 value (the index row starts at -1). The updates have no branch, so that LLVM turns the
 inner loop into SIMD code: a select (``v if c else b``) along channels-first rows, a blend
-of the bits along channels-last channels (each the faster of the two there, measured).
+of the bits along channels-last channels (each the faster of the two there, measured). The
+register path for whole windows (values only) keeps two chains instead, one compare each: the
+first best number (``v > b``: a SIMD max instruction) and the last NaN, the NaN winning at the
+end; the same bits, at 0.39 instead of 0.64 ns per output on one core (3x3 windows, 64
+channels, in cache; measured).
 
 Kernels are made by small factories (``is_max``, ``with_idx``, ``average`` are closure
 constants, so each variant is compiled with its branches folded away) and cached on
@@ -124,15 +128,19 @@ def _make_extreme_cl(is_max, with_idx, K=0):
                         xb = (((n * D + od * sd + bd + tlo_d[od] * dd) * H + oh * sh + bh) * W + ow * sw + bw) * C
                         ob = (r * OW + ow) * C
                         for c in range(C):
+                            # two chains, each one compare per tap: b the first best of the numbers
+                            # (a max/min instruction), nan the last NaN; the same bits as the rule
                             b = fill
+                            nan = fill
                             for th in range(K):
                                 for tw in range(K):
                                     v = x[U(xb + (th * W + tw) * C + c)]
                                     if is_max:
-                                        b = v if (v > b) | (v != v) else b
+                                        b = v if v > b else b
                                     else:
-                                        b = v if (v < b) | (v != v) else b
-                            out[U(ob + c)] = b
+                                        b = v if v < b else b
+                                    nan = v if v != v else nan
+                            out[U(ob + c)] = nan if nan != nan else b
                         continue
                     for c in range(C):
                         best[c] = fill
