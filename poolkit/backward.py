@@ -205,10 +205,17 @@ def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stri
     What :class:`~poolkit.layers.MaxPool2d` and the other max/min layers call; given positions
     of unknown origin, use :func:`max_pool_backward` with ``positions=``, which checks them.
     """
+    key = plan.signature(method, (grad_output, x, positions), mode, dims, data_format, kernel_size, stride, padding,
+                         dilation, ceil_mode)
+    kept = plan.KEPT.get(key) if key else None
+    if kept:
+        return kept(grad_output, positions)
     fname = f"{mode}_pool{dims}d_backward"
     p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
                      fname=fname, kinds="f")
-    return _picked(grad_output, mode, p, None, method, fname, positions, check=False)
+    dx = _picked(grad_output, mode, p, None, method, fname, positions, check=False)
+    plan.keep(key, lambda: compiled.prepare_backward(p, mode, grad_output) if positions.dtype == np.int64 else None)
+    return dx
 
 
 def adaptive_max_pool_backward(grad_output, x, output_size, return_indices=False, *, indices=None, dims,
@@ -242,10 +249,17 @@ def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_
     (``count_include_pad``, shorter for a ceil_mode window past the padding), else the
     real elements. Padding taps receive nothing.
     """
+    key = plan.signature(method, (grad_output, x), "avg", dims, data_format, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override)
+    kept = plan.KEPT.get(key) if key else None
+    if kept:
+        return kept(grad_output)
     fname = f"avg_pool{dims}d_backward"
     p = plan.average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=dims,
                      data_format=data_format, fname=fname, kinds="f")
-    return _averaged(grad_output, p, method, fname)
+    dx = _averaged(grad_output, p, method, fname)
+    plan.keep(key, lambda: compiled.prepare_backward(p, "avg", grad_output))
+    return dx
 
 
 def adaptive_avg_pool_backward(grad_output, x, output_size, *, dims, data_format="channels_first", method="auto"):

@@ -100,12 +100,12 @@ class _Launch:
     """What the kernels take besides the data, for one shape, layout and geometry: kept
     (:func:`_launch`), so that a call with the same ones spends its time in the kernel.
 
-    ``shape``/``out_shape``: the data as the kernels see it (:func:`_as3d`); ``dims``: the
-    three :class:`_Dim`; ``tabs``: their :func:`_tables`; ``shp``: ``[P, D, H, W, OD, OH, OW]``
-    (``+ [C]`` channels-last); ``geo``: strides, starts and dilations
-    (``[sd, bd, dd, sh, bh, dh, sw]``, ``+ [bw, dw]`` channels-last); ``rows``/``in_rows``:
-    blocks of output/input rows the parallel loop hands out (16 per thread, to balance
-    uneven rows); ``whole``: the window size of the register path
+    ``shape``/``out_shape``: the data as the kernels see it (:func:`_as3d`); ``spatial_out``: the
+    output's spatial shape ``(*O,)``; ``dims``: the three :class:`_Dim`; ``tabs``: their
+    :func:`_tables`; ``shp``: ``[P, D, H, W, OD, OH, OW]`` (``+ [C]`` channels-last); ``geo``:
+    strides, starts and dilations (``[sd, bd, dd, sh, bh, dh, sw]``, ``+ [bw, dw]``
+    channels-last); ``rows``/``in_rows``: blocks of output/input rows the parallel loop hands
+    out (16 per thread, to balance uneven rows); ``whole``: the window size of the register path
     (:data:`WHOLE`) or 0."""
 
     def __init__(self, shape, last, geometry, threads):
@@ -115,7 +115,7 @@ class _Launch:
         self.dims = [_Dim()] * (3 - n) + [_Dim(*g) for g in geometry]
         self.tabs = [_tables(m) for m in self.dims]
         pad = (1,) * (3 - n)
-        outs = tuple(m.out for m in self.dims[3 - n:])
+        self.spatial_out = outs = tuple(m.out for m in self.dims[3 - n:])
         if last:
             self.shape, self.out_shape = (N, *pad, *spatial, C), (N, *pad, *outs, C)
         else:
@@ -193,19 +193,21 @@ def _as3d(x, last, shape, dtype=None):
 
 # ---------------------------------------------------------------- forward
 class _Call:
-    """A forward kernel call with everything but the input made: ``call(xm)``, ``xm`` C-contiguous in
-    the kernel's layout and dtype (:class:`_Launch`'s ``shape``), returns the new output arrays, each
-    of ``out_shape``. ``signed``: the extreme channels-last kernels also take ``xm``'s bits as signed
-    integers of its width (and 1 of that type)."""
+    """A kernel call with everything but its input arrays made: ``call(*inputs)``, each input
+    C-contiguous in the kernel's layout and dtype, returns the new output arrays (``outs``: their
+    shapes and dtypes). The kernel takes the inputs, the outputs, then ``fixed``, all arrays flat.
+    ``signed``: the extreme channels-last kernels also take the input's bits as signed integers
+    of its width (and 1 of that type)."""
 
     def __init__(self, kernel, outs, fixed, signed=None):
         self.kernel, self.outs, self.fixed, self.signed = kernel, outs, fixed, signed
 
-    def __call__(self, xm):
-        flat = xm.reshape(-1)
+    def __call__(self, *inputs):
+        flats = [a.reshape(-1) for a in inputs]
+        if self.signed is not None:
+            flats += [flats[0].view(self.signed), self.signed.type(1)]
         outs = [np.empty(shape, dtype) for shape, dtype in self.outs]
-        head = (flat,) if self.signed is None else (flat, flat.view(self.signed), self.signed.type(1))
-        self.kernel(*head, *(o.reshape(-1) for o in outs), *self.fixed)
+        self.kernel(*flats, *(o.reshape(-1) for o in outs), *self.fixed)
         return outs
 
 
@@ -231,7 +233,7 @@ def _sum_call(run, acc, divisor=None):
     :func:`window_sum`) if given."""
     K = load()
     average = divisor is not None
-    div = _divisor(divisor if average else 1, tuple(m.out for m in run.dims[3 - run.spatial_dims:]), acc)
+    div = _divisor(divisor if average else 1, run.spatial_out, acc)
     (tlo_d, thi_d, *_), (tlo_h, thi_h, *_), (tlo_w, thi_w, off_w, jlo_w, jhi_w, *_) = run.tabs
     outs = ((run.out_shape, acc),)
     fixed = (run.shp, tlo_d, thi_d, tlo_h, thi_h)
@@ -274,28 +276,60 @@ def window_sum(x, axes, divisor=None):
 
 def prepare(p, op, with_idx=False):
     """Plan ``p``'s forward pass as one kernel call made once, for calls that repeat its signature
-    (:mod:`poolkit.functional` keeps them): ``op`` is ``"max"``, ``"min"`` (values, and indices
-    if ``with_idx``) or ``"avg"`` (``p.divisor`` divides). Returns ``kept``, with ``kept(x)``
-    the result in the caller's layout, for any ``x`` shaped, typed and laid out (C-contiguous) as
-    ``p``'s; or None where that call cannot take such an ``x`` as it is: a dtype the kernels
-    compute in another one, irregular or empty windows."""
-    x = p.x
-    dtype = x.dtype
-    if (kernel_dtype(dtype) != dtype or x.size == 0 or not all(a.regular and a.out for a in p.axes)
-            or op == "avg" and (sum_dtype(dtype) != dtype or dtype.kind != "f")):
+    (:func:`poolkit.plan.signature`): ``op`` is ``"max"``, ``"min"`` (values, and indices if
+    ``with_idx``) or ``"avg"`` (``p.divisor`` divides). Returns ``kept``, with ``kept(x)`` the
+    result in the caller's layout, for any ``x`` shaped, typed and laid out (C-contiguous) as
+    ``p``'s; or None where that call cannot take such an ``x`` as it is (:func:`_direct`)."""
+    run = _direct(p, p.x, op == "avg")
+    if run is None:
         return None
-    run = _launch(x.shape, separable.stored_channels_last(x), p.axes)
-    if run.last != p.last:                                      # memory read as the other layout
-        return None
+    dtype = p.x.dtype
     call = _sum_call(run, dtype, p.divisor) if op == "avg" else _extreme_call(run, dtype, op, with_idx, False)
-    shape = p.restore(np.broadcast_to(0, p.out_shape)).shape   # the result's, in the caller's layout
-    if with_idx:
-        def kept(x):
-            out, idx = call(x)
+    return _kept(call, p.restore(np.broadcast_to(0, p.out_shape)).shape, 2 if with_idx else 1)
+
+
+def prepare_backward(p, op, grad):
+    """Plan ``p``'s backward pass as one kernel call, as :func:`prepare`: ``kept(grad)`` for an
+    average (``op="avg"``), ``kept(grad, positions)`` for max/min (the layer's positions), each
+    ``dx`` in the caller's layout; None where the call cannot take ``grad`` (its dtype, ``x``'s)
+    as it is."""
+    g = _grad_view(p, grad)
+    run = _direct(p, g, op == "avg") if grad.dtype == p.x.dtype else None
+    if run is None:
+        return None
+    call = _spread_call(run, grad.dtype, p.divisor) if op == "avg" else _route_call(run, grad.dtype, True)
+    return _kept(call, p.restore(np.broadcast_to(0, p.x.shape)).shape, 1)
+
+
+def _grad_view(p, grad):
+    """``grad`` in the caller's layout -> ``(N, C, *O)`` (a view), as :class:`poolkit.plan.Input` makes it."""
+    g = grad if p.batched else grad[None]
+    return separable.channels_to_front(g) if p.last else g
+
+
+def _direct(p, a, summed):
+    """The :class:`_Launch` of plan ``p`` if its kernels can read ``a`` (``(N, C, *L)`` or ``(N, C, *O)``,
+    a view of an array C-contiguous in the caller's layout) with no copy and the result needs no
+    cast: the kernels compute in ``x``'s dtype (floating point if ``summed``: an average, whose
+    kernels divide), the windows are regular and not empty, and the memory is in the kernel's
+    layout. Else None."""
+    dtype = p.x.dtype
+    if (kernel_dtype(dtype) != dtype or summed and (sum_dtype(dtype) != dtype or dtype.kind != "f")
+            or p.x.size == 0 or not all(a.regular and a.out for a in p.axes)):
+        return None
+    run = _launch(p.x.shape, separable.stored_channels_last(a), p.axes)
+    return run if run.last == p.last else None
+
+
+def _kept(call, shape, n):
+    """``call`` with its ``n`` outputs reshaped to ``shape`` (the caller's layout): the kept call."""
+    if n == 2:
+        def kept(*arrays):
+            out, idx = call(*arrays)
             return out.reshape(shape), idx.reshape(shape)
     else:
-        def kept(x):
-            return call(x)[0].reshape(shape)
+        def kept(*arrays):
+            return call(*arrays)[0].reshape(shape)
     return kept
 
 
@@ -312,20 +346,22 @@ def route(grad, indices, axes, x_shape, last=None):
         if last is None:
             return separable.route(grad, indices, axes, x_shape)
         return separable.scatter(grad, indices, x_shape, last, check=False)
-    K = load()
-    positions = last is not None
     run = _launch(x_shape, separable.stored_channels_last(grad) if last is None else last, axes)
     g = _as3d(grad, run.last, run.out_shape)
     picks = _as3d(indices, run.last, run.out_shape, np.int64)
-    dx = np.empty(run.shape, g.dtype)
-    *_, olo_h, ohi_h = run.tabs[1]
+    dx, = _route_call(run, g.dtype, last is not None)(g, picks)
+    return run.back(dx).astype(grad.dtype, copy=False)
+
+
+def _route_call(run, dtype, positions):
+    """The :class:`_Call` of :func:`route` (``dtype``: the kernel's) -> ``[dx]``: ``call(g, picks)``."""
     planes, rows = run.shape[0], run.shape[2]
     # a plane per unit while there are enough of them; else bands of rows (2-D and 1-D data)
     many = 8 * run.threads
     bands = 1 if run.shape[1] > 1 or planes >= many else max(1, min(rows, many // max(planes, 1)))
-    K.SCATTER[run.last](g.reshape(-1), picks.reshape(-1), dx.reshape(-1), run.shp, olo_h, ohi_h, bands, positions,
-                        max(1, min(planes * bands, 16 * run.threads)))
-    return run.back(dx).astype(grad.dtype, copy=False)
+    *_, olo_h, ohi_h = run.tabs[1]
+    return _Call(load().SCATTER[run.last], ((run.shape, dtype),),
+                 (run.shp, olo_h, ohi_h, bands, positions, max(1, min(planes * bands, 16 * run.threads))))
 
 
 def spread(grad, axes, x_shape, divisor=None):
@@ -340,16 +376,20 @@ def spread(grad, axes, x_shape, divisor=None):
         if divisor is not None:
             grad = grad / np.asarray(divisor, grad.dtype)
         return separable.spread(grad, axes, x_shape)
-    K = load()
     run = _launch(x_shape, separable.stored_channels_last(grad), axes)
     g = _as3d(grad, run.last, run.out_shape)
-    dx = np.empty(run.shape, g.dtype)
-    divided = divisor is not None
-    div = _divisor(divisor if divided else 1, tuple(a.out for a in axes), g.dtype)
-    (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = run.tabs
-    args = (g.reshape(-1), div, dx.reshape(-1), run.shp, olo_d, ohi_d, olo_h, ohi_h)
-    if run.last:
-        K.GATHER_CL[divided](*args, olo_w, ohi_w, run.geo, g.dtype.type(0), run.in_rows)
-    else:
-        K.GATHER_CF[divided](*args, run.geo, off_w, jlo_w, jhi_w, g.dtype.type(0), run.in_rows)
+    dx, = _spread_call(run, g.dtype, divisor)(g)
     return run.back(dx).astype(grad.dtype, copy=False)
+
+
+def _spread_call(run, dtype, divisor=None):
+    """The :class:`_Call` of :func:`spread` (``dtype``: the kernel's) -> ``[dx]``: ``call(g)``."""
+    K = load()
+    divided = divisor is not None
+    div = _divisor(divisor if divided else 1, run.spatial_out, dtype)
+    (*_, olo_d, ohi_d), (*_, olo_h, ohi_h), (_, _, off_w, jlo_w, jhi_w, olo_w, ohi_w) = run.tabs
+    fixed = (div, run.shp, olo_d, ohi_d, olo_h, ohi_h)
+    outs = ((run.shape, dtype),)
+    if run.last:
+        return _Call(K.GATHER_CL[divided], outs, fixed + (olo_w, ohi_w, run.geo, dtype.type(0), run.in_rows))
+    return _Call(K.GATHER_CF[divided], outs, fixed + (run.geo, off_w, jlo_w, jhi_w, dtype.type(0), run.in_rows))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled, plan, reduction
-from .geometry import plain, to_tuple
+from .geometry import to_tuple
 from .plan import METHODS
 
 __all__ = [
@@ -28,44 +28,18 @@ __all__ = [
     "max_unpool", "max_pool_with_argmax", "plane_indices", "pool_positions", "METHODS",
 ]
 
-# ---------------------------------------------------------------- repeated calls, kept
-KEPT = {}
-"""``method="numba"`` forward calls kept by signature (:func:`poolkit.compiled.prepare`), at most
-:data:`KEEP` of them: a call that repeats one (same options, same shape and dtype of a C-contiguous
-``x``) skips checking and planning, which it passed before, and goes straight to its kernel (on
-numba's threads of the moment). None: a signature whose calls cannot be kept."""
-KEEP = 256
-
-
-def _signature(method, x, *args):
-    """The key of ``x`` and ``args`` in :data:`KEPT`, or None if the call cannot be kept: another
-    method, ``x`` not a C-contiguous ndarray, or an argument not of :func:`~poolkit.geometry.plain`
-    types (their types are in the key, so that 2 and 2.0, or 1 and True, never share one)."""
-    if method != "numba" or type(x) is not np.ndarray or not x.flags.c_contiguous or not all(map(plain, args)):
-        return None
-    return (x.shape, x.dtype, args, tuple(map(type, args)))
-
-
-def _keep(key, make):
-    """Keep ``make()`` (a :func:`~poolkit.compiled.prepare` result) under ``key`` (oldest out past :data:`KEEP`)."""
-    if key is not None and key not in KEPT:
-        if len(KEPT) >= KEEP:
-            del KEPT[next(iter(KEPT))]
-        KEPT[key] = make()
-
-
 def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                   dims, data_format, method, fname):
-    key = _signature(method, x, mode, dims, data_format, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
-    kept = KEPT.get(key) if key else None
+    key = plan.signature(method, (x,), mode, dims, data_format, kernel_size, stride, padding, dilation, ceil_mode,
+                         return_indices)
+    kept = plan.KEPT.get(key) if key else None
     if kept:
         return kept(x)
     p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
                      fname=fname)
     with_idx = plan.check_bool(return_indices, "return_indices")
     result = _extreme(mode, p, with_idx, method)
-    _keep(key, lambda: compiled.prepare(p, mode, with_idx))
+    plan.keep(key, lambda: compiled.prepare(p, mode, with_idx))
     return result
 
 
@@ -184,15 +158,15 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     Integer inputs are summed in int64 and divided with
     truncation toward zero, as PyTorch; float16 is summed in float32.
     """
-    key = _signature(method, x, "avg", dims, data_format, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
-    kept = KEPT.get(key) if key else None
+    key = plan.signature(method, (x,), "avg", dims, data_format, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override)
+    kept = plan.KEPT.get(key) if key else None
     if kept:
         return kept(x)
     p = plan.average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=dims,
                      data_format=data_format, fname=f"avg_pool{dims}d")
     result = p.restore(plan.mean(p, method))
-    _keep(key, lambda: compiled.prepare(p, "avg"))
+    plan.keep(key, lambda: compiled.prepare(p, "avg"))
     return result
 
 

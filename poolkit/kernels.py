@@ -333,8 +333,8 @@ SCATTER = {last: _make_scatter(last) for last in (True, False)}
 # does (the same bits as dividing first, without a pass over the gradient to do it).
 def _make_gather_cf(divided):
     @njit(**OPTS)
-    def kernel(g, div, dx, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, chunks):
-        # g (P, OD, OH, OW); div (OD*OH*OW,); dx (P, D, H, W); geo = [sd, bd, dd, sh, bh, dh, sw]
+    def kernel(g, dx, div, shp, olo_d, ohi_d, olo_h, ohi_h, geo, off_w, jlo_w, jhi_w, zero, chunks):
+        # g (P, OD, OH, OW); dx (P, D, H, W); div (OD*OH*OW,); geo = [sd, bd, dd, sh, bh, dh, sw]
         P, D, H, W, OD, OH, OW = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6]
         sd, bd, dd, sh, bh, dh, sw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
         KW = off_w.shape[0]
@@ -373,8 +373,8 @@ def _make_gather_cf(divided):
 
 def _make_gather_cl(divided):
     @njit(**OPTS)
-    def kernel(g, div, dx, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, chunks):
-        # g (N, OD, OH, OW, C); div (OD*OH*OW,); dx (N, D, H, W, C); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
+    def kernel(g, dx, div, shp, olo_d, ohi_d, olo_h, ohi_h, olo_w, ohi_w, geo, zero, chunks):
+        # g (N, OD, OH, OW, C); dx (N, D, H, W, C); div (OD*OH*OW,); geo = [sd, bd, dd, sh, bh, dh, sw, bw, dw]
         N, D, H, W, OD, OH, OW, C = shp[0], shp[1], shp[2], shp[3], shp[4], shp[5], shp[6], shp[7]
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         rows = N * D * H

@@ -25,7 +25,7 @@ import numbers
 import numpy as np
 
 from . import compiled, im2col, naive, separable, windows
-from .geometry import Axis, build_axes, show, to_tuple
+from .geometry import Axis, build_axes, plain, show, to_tuple
 from .reduction import sum_dtype
 
 METHODS = {"naive": naive, "im2col": im2col, "windows": windows, "separable": separable, "numba": compiled}
@@ -281,6 +281,35 @@ def divide(sums, divisor, dtype):
     quotient = sums // divisor
     quotient += (quotient < 0) & (quotient * divisor != sums)
     return quotient.astype(dtype, copy=False)
+
+
+# ---------------------------------------------------------------- repeated calls, kept
+KEPT = {}
+"""``method="numba"`` calls kept by signature (:func:`signature`; made by :func:`poolkit.compiled.prepare`
+and :func:`~poolkit.compiled.prepare_backward`), at most :data:`KEEP` of them: a call that repeats
+one (the same options, and arrays of the same shapes and dtypes, C-contiguous) skips checking and
+planning, which it passed before, and goes straight to its kernel, on numba's threads of the moment.
+None: a signature whose calls cannot be kept."""
+KEEP = 256
+
+
+def signature(method, arrays, *args):
+    """The key in :data:`KEPT` of a call on ``arrays`` with ``args``, or None if it cannot be kept:
+    another method, an array that is not a C-contiguous ndarray, or an argument not of
+    :func:`~poolkit.geometry.plain` types (their types are in the key, so that 2 and 2.0, or 1 and
+    True, never share one)."""
+    if (method != "numba" or not all(type(a) is np.ndarray and a.flags.c_contiguous for a in arrays)
+            or not all(map(plain, args))):
+        return None
+    return tuple((a.shape, a.dtype) for a in arrays), args, tuple(map(type, args))
+
+
+def keep(key, make):
+    """Keep ``make()`` (a kept call, or None) under ``key`` (the oldest out past :data:`KEEP`); once."""
+    if key is not None and key not in KEPT:
+        if len(KEPT) >= KEEP:
+            del KEPT[next(iter(KEPT))]
+        KEPT[key] = make()
 
 
 # ---------------------------------------------------------------- running an engine on a plan

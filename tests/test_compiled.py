@@ -9,6 +9,7 @@ layers, and the missing-numba message.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 import subprocess
@@ -95,11 +96,12 @@ def test_averages_every_option(cfg, dtype, threads):
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c[0]}d-{c[1]}")
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "float16"])
-def test_repeated_calls_take_the_kept_kernel_call(cfg, dtype, threads):
+def test_repeated_calls_take_the_kept_kernel_call(cfg, dtype, threads, monkeypatch):
     """The second call of a signature runs the kernel call poolkit.functional kept from the
     first: the same bits, batched and unbatched, both layouts, max/min with indices and averages
     with every divisor. Not kept: float16 (computed in float32) and integer averages (divided
     after the kernel)."""
+    monkeypatch.setattr(poolkit.plan, "KEPT", {})
     dims, spatial, k, s, p, d, ceil = cfg
     x = make_input(16, (2, 3) + spatial, dtype, "special" if dtype.startswith("float") else "wide")
     for xin, fmt in _layouts(x, dims):
@@ -119,16 +121,44 @@ def test_repeated_calls_take_the_kept_kernel_call(cfg, dtype, threads):
                 expected = fn(xi, method="numba", **kw)
                 assert_close(expected, fn(xi, method="naive", **kw), dtype, 10.0, f"avg {fmt} cip={cip} div={div}")
                 assert_bits_equal(fn(xi, method="numba", **kw), expected, f"avg {fmt} cip={cip} div={div} kept")
-    kept = [v for key, v in poolkit.functional.KEPT.items() if key[:2] == (xi.shape, xi.dtype)]
+    kept = [v for key, v in poolkit.plan.KEPT.items() if key[0] == ((xi.shape, xi.dtype),)]
     assert kept and any(v is None for v in kept) == (dtype in ("float16", "int32"))
     assert all(v is None for v in kept) == (dtype == "float16")
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c[0]}d-{c[1]}")
+def test_repeated_layer_backward_takes_the_kept_kernel_call(cfg, threads, monkeypatch):
+    """A layer's backward pass, repeated with gradients of the same shape, runs the kept kernel call
+    (poolkit.backward keeps it): the bits of the first call, which are the loop's (max/min) or
+    within rounding of it (averages), for gradients that change between calls."""
+    monkeypatch.setattr(poolkit.plan, "KEPT", {})
+    dims, spatial, k, s, p, d, ceil = cfg
+    x = make_input(20, (2, 3) + spatial, "float32", "ties")
+    for xin, fmt in _layouts(x, dims):
+        common = dict(stride=s, padding=p, ceil_mode=ceil, data_format=fmt)
+        layers = [getattr(poolkit, f"{name}{dims}d")(k, dilation=d, **common) for name in ("MaxPool", "MinPool")]
+        layers += [getattr(poolkit, f"AvgPool{dims}d")(k, count_include_pad=cip, divisor_override=div, **common)
+                   for cip, div in ((True, None), (False, None), (True, 3))]
+        for ref in layers:
+            fast = copy.copy(ref)
+            fast.method = "numba"
+            y = ref.forward(xin)
+            fast.forward(xin)
+            for seed in (21, 22, 23):
+                g = make_input(seed, y.shape, "float32", "normal")
+                got, expected = fast.backward(g), ref.backward(g)
+                if type(ref).__name__.startswith("AvgPool"):
+                    assert_close(got, expected, "float32", 30.0, f"{ref!r} {fmt}")
+                else:
+                    assert_bits_equal(got, expected, f"{ref!r} {fmt}")
+    assert {2, 3} <= {len(key[0]) for key, kept in poolkit.plan.KEPT.items() if kept}   # (grad, x[, positions])
 
 
 def test_a_kept_call_computes_afresh_into_a_new_array():
     x = make_input(17, (2, 3, 8, 8), "float64", "normal")
     first = poolkit.avg_pool2d(x, 2, method="numba")
-    key = next(reversed(poolkit.functional.KEPT))
-    assert poolkit.functional.KEPT[key] is not None and key[0] == x.shape
+    key = next(reversed(poolkit.plan.KEPT))
+    assert poolkit.plan.KEPT[key] is not None and key[0] == ((x.shape, x.dtype),)
     again = poolkit.avg_pool2d(x, 2, method="numba")
     assert_bits_equal(again, first)
     assert not np.shares_memory(again, first)
@@ -161,11 +191,11 @@ def test_kept_signatures_tell_equal_values_of_other_types_apart():
 
 
 def test_at_most_keep_calls_are_kept(monkeypatch):
-    monkeypatch.setattr(poolkit.functional, "KEEP", 3)
-    monkeypatch.setattr(poolkit.functional, "KEPT", {})
+    monkeypatch.setattr(poolkit.plan, "KEEP", 3)
+    monkeypatch.setattr(poolkit.plan, "KEPT", {})
     for n in range(1, 6):
         poolkit.max_pool1d(np.zeros((1, 1, 2 * n), np.float32), 2, method="numba")
-    assert [key[0] for key in poolkit.functional.KEPT] == [(1, 1, 6), (1, 1, 8), (1, 1, 10)]
+    assert [key[0][0][0] for key in poolkit.plan.KEPT] == [(1, 1, 6), (1, 1, 8), (1, 1, 10)]
 
 
 @pytest.mark.parametrize("padding", ["same", "valid"])
