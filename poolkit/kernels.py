@@ -379,14 +379,15 @@ def _make_gather_cl(divided):
         sd, bd, dd, sh, bh, dh, sw, bw, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
         rows = N * D * H
         for t in prange(chunks):
-            row = np.empty(C, dx.dtype)
             for r in range(t * rows // chunks, (t + 1) * rows // chunks):
                 n = r // (D * H)
                 i_d = (r // H) % D
                 i_h = r % H
                 for i_w in range(W):
-                    for c in range(C):
-                        row[c] = zero
+                    # the C channels of dx at (n, i_d, i_h, i_w): the first window's gradient
+                    # written (0 + g, PyTorch's bits), the others' added, in output order
+                    rb = (r * W + i_w) * C
+                    first = True
                     for od in range(olo_d[i_d], ohi_d[i_d]):
                         if dd > 1 and (i_d - od * sd - bd) % dd != 0:
                             continue
@@ -397,16 +398,17 @@ def _make_gather_cl(divided):
                                 if dw > 1 and (i_w - ow * sw - bw) % dw != 0:
                                     continue
                                 gb = (((n * OD + od) * OH + oh) * OW + ow) * C
-                                if divided:
-                                    dv = div[U((od * OH + oh) * OW + ow)]
+                                dv = div[U((od * OH + oh) * OW + ow)] if divided else div[U(0)]
+                                if first:
                                     for c in range(C):
-                                        row[c] += g[U(gb + c)] / dv
+                                        dx[U(rb + c)] = zero + (g[U(gb + c)] / dv if divided else g[U(gb + c)])
+                                    first = False
                                 else:
                                     for c in range(C):
-                                        row[c] += g[U(gb + c)]
-                    rb = (r * W + i_w) * C
-                    for c in range(C):
-                        dx[U(rb + c)] = row[c]
+                                        dx[U(rb + c)] += g[U(gb + c)] / dv if divided else g[U(gb + c)]
+                    if first:                                   # in no window
+                        for c in range(C):
+                            dx[U(rb + c)] = zero
     return kernel
 
 
