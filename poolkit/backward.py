@@ -214,7 +214,8 @@ def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stri
     p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
                      fname=fname, kinds="f")
     dx = _picked(grad_output, mode, p, None, method, fname, positions, check=False)
-    plan.keep(key, lambda: compiled.prepare_backward(p, mode, grad_output) if positions.dtype == np.int64 else None)
+    plan.keep(key, lambda: compiled.prepare_backward(p, mode, p.bring(grad_output)) if positions.dtype == np.int64
+              else None)
     return dx
 
 
@@ -258,7 +259,7 @@ def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_
     p = plan.average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=dims,
                      data_format=data_format, fname=fname, kinds="f")
     dx = _averaged(grad_output, p, method, fname)
-    plan.keep(key, lambda: compiled.prepare_backward(p, "avg", grad_output))
+    plan.keep(key, lambda: compiled.prepare_backward(p, "avg", p.bring(grad_output)))
     return dx
 
 

@@ -291,20 +291,13 @@ def prepare(p, op, with_idx=False):
 def prepare_backward(p, op, grad):
     """Plan ``p``'s backward pass as one kernel call, as :func:`prepare`: ``kept(grad)`` for an
     average (``op="avg"``), ``kept(grad, positions)`` for max/min (the layer's positions), each
-    ``dx`` in the caller's layout; None where the call cannot take ``grad`` (its dtype, ``x``'s)
-    as it is."""
-    g = _grad_view(p, grad)
-    run = _direct(p, g, op == "avg") if grad.dtype == p.x.dtype else None
+    ``dx`` in the caller's layout. ``grad``: the gradient as ``(N, C, *O)`` (:meth:`Input.bring
+    <poolkit.plan.Input.bring>`). None where the call cannot take it (its dtype, ``x``'s) as it is."""
+    run = _direct(p, grad, op == "avg") if grad.dtype == p.x.dtype else None
     if run is None:
         return None
     call = _spread_call(run, grad.dtype, p.divisor) if op == "avg" else _route_call(run, grad.dtype, True)
     return _kept(call, p.restore(np.broadcast_to(0, p.x.shape)).shape, 1)
-
-
-def _grad_view(p, grad):
-    """``grad`` in the caller's layout -> ``(N, C, *O)`` (a view), as :class:`poolkit.plan.Input` makes it."""
-    g = grad if p.batched else grad[None]
-    return separable.channels_to_front(g) if p.last else g
 
 
 def _direct(p, a, summed):

@@ -86,12 +86,15 @@ class Input:
             raise ValueError(f"{what} has shape {x.shape}; {fname} expects {dims + 2}-D {layout[:layout.index(' or')]} "
                              f"or unbatched {dims + 1}-D {layout[layout.index('or ') + 3:]}")
         self.batched = x.ndim == dims + 2
+        self.x = self.bring(x)
+        self.spatial = self.x.shape[2:]
+
+    def bring(self, a):
+        """An array in the caller's layout and batching (``x``, or one shaped like the output) ->
+        ``(N, C, ...)``, as ``x`` was brought (a view)."""
         if not self.batched:
-            x = x[None]
-        if self.last:
-            x = separable.channels_to_front(x)
-        self.x = x
-        self.spatial = x.shape[2:]
+            a = a[None]
+        return separable.channels_to_front(a) if self.last else a
 
     def restore(self, y):
         """``(N, C, *O)`` back to the caller's layout and batching."""
