@@ -205,9 +205,8 @@ def cached_positions_backward(mode, grad_output, x, positions, kernel_size, stri
     What :class:`~poolkit.layers.MaxPool2d` and the other max/min layers call; given positions
     of unknown origin, use :func:`max_pool_backward` with ``positions=``, which checks them.
     """
-    key = plan.signature(method, (grad_output, x, positions), mode, dims, data_format, kernel_size, stride, padding,
-                         dilation, ceil_mode)
-    kept = plan.KEPT.get(key) if key else None
+    key, kept = plan.kept_call(method, (grad_output, x, positions), mode, dims, data_format, kernel_size, stride,
+                               padding, dilation, ceil_mode)
     if kept:
         return kept(grad_output, positions)
     fname = f"{mode}_pool{dims}d_backward"
@@ -250,9 +249,8 @@ def avg_pool_backward(grad_output, x, kernel_size, stride=None, padding=0, ceil_
     (``count_include_pad``, shorter for a ceil_mode window past the padding), else the
     real elements. Padding taps receive nothing.
     """
-    key = plan.signature(method, (grad_output, x), "avg", dims, data_format, kernel_size, stride, padding, ceil_mode,
-                         count_include_pad, divisor_override)
-    kept = plan.KEPT.get(key) if key else None
+    key, kept = plan.kept_call(method, (grad_output, x), "avg", dims, data_format, kernel_size, stride, padding,
+                               ceil_mode, count_include_pad, divisor_override)
     if kept:
         return kept(grad_output)
     fname = f"avg_pool{dims}d_backward"

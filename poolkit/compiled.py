@@ -197,7 +197,7 @@ class _Call:
     C-contiguous in the kernel's layout and dtype, returns the new output arrays (``outs``: their
     shapes and dtypes). The kernel takes the inputs, the outputs, then ``fixed``, all arrays flat.
     ``signed``: the extreme channels-last kernels also take the input's bits as signed integers
-    of its width (and 1 of that type)."""
+    of its width and 1 of that type, after the input."""
 
     def __init__(self, kernel, outs, fixed, signed=None):
         self.kernel, self.outs, self.fixed, self.signed = kernel, outs, fixed, signed
@@ -276,8 +276,8 @@ def window_sum(x, axes, divisor=None):
 
 def prepare(p, op, with_idx=False):
     """Plan ``p``'s forward pass as one kernel call made once, for calls that repeat its signature
-    (:func:`poolkit.plan.signature`): ``op`` is ``"max"``, ``"min"`` (values, and indices if
-    ``with_idx``) or ``"avg"`` (``p.divisor`` divides). Returns ``kept``, with ``kept(x)`` the
+    (:func:`poolkit.plan.kept_call`): ``op`` is ``"max"``, ``"min"`` (values, and indices if
+    ``with_idx``) or ``"avg"`` (``p.divisor`` divides; ``with_idx`` unused). Returns ``kept``, with ``kept(x)`` the
     result in the caller's layout, for any ``x`` shaped, typed and laid out (C-contiguous) as
     ``p``'s; or None where that call cannot take such an ``x`` as it is (:func:`_direct`)."""
     run = _direct(p, p.x, op == "avg")
@@ -304,8 +304,8 @@ def _direct(p, a, summed):
     """The :class:`_Launch` of plan ``p`` if its kernels can read ``a`` (``(N, C, *L)`` or ``(N, C, *O)``,
     a view of an array C-contiguous in the caller's layout) with no copy and the result needs no
     cast: the kernels compute in ``x``'s dtype (floating point if ``summed``: an average, whose
-    kernels divide), the windows are regular and not empty, and the memory is in the kernel's
-    layout. Else None."""
+    kernels divide), the windows are regular, neither input nor output is empty, and the memory
+    is in the kernel's layout. Else None."""
     dtype = p.x.dtype
     if (kernel_dtype(dtype) != dtype or summed and (sum_dtype(dtype) != dtype or dtype.kind != "f")
             or p.x.size == 0 or not all(a.regular and a.out for a in p.axes)):

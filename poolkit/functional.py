@@ -28,11 +28,11 @@ __all__ = [
     "max_unpool", "max_pool_with_argmax", "plane_indices", "pool_positions", "METHODS",
 ]
 
+
 def _extreme_pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                   dims, data_format, method, fname):
-    key = plan.signature(method, (x,), mode, dims, data_format, kernel_size, stride, padding, dilation, ceil_mode,
-                         return_indices)
-    kept = plan.KEPT.get(key) if key else None
+    key, kept = plan.kept_call(method, (x,), mode, dims, data_format, kernel_size, stride, padding, dilation,
+                               ceil_mode, return_indices)
     if kept:
         return kept(x)
     p = plan.max_min(x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims, data_format=data_format,
@@ -158,9 +158,8 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     Integer inputs are summed in int64 and divided with
     truncation toward zero, as PyTorch; float16 is summed in float32.
     """
-    key = plan.signature(method, (x,), "avg", dims, data_format, kernel_size, stride, padding, ceil_mode,
-                         count_include_pad, divisor_override)
-    kept = plan.KEPT.get(key) if key else None
+    key, kept = plan.kept_call(method, (x,), "avg", dims, data_format, kernel_size, stride, padding, ceil_mode,
+                               count_include_pad, divisor_override)
     if kept:
         return kept(x)
     p = plan.average(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims=dims,

@@ -13,7 +13,9 @@ axis 1), and build one :class:`~poolkit.geometry.Axis` per spatial dimension
     p.restore(y) # (N, C, *O) back to the caller's layout and batching
 
 Then an engine (:data:`METHODS`: naive, im2col, windows, separable, numba) does the work on
-``p.x`` and ``p.axes``, the same engine in both directions (:func:`engine`).
+``p.x`` and ``p.axes``, the same engine in both directions (:func:`engine`). A ``method="numba"``
+call that repeats an earlier one's signature skips all of this and runs the kernel call kept
+for it (:data:`KEPT`).
 """
 
 from __future__ import annotations
@@ -288,30 +290,32 @@ def divide(sums, divisor, dtype):
 
 # ---------------------------------------------------------------- repeated calls, kept
 KEPT = {}
-"""``method="numba"`` calls kept by signature (:func:`signature`; made by :func:`poolkit.compiled.prepare`
-and :func:`~poolkit.compiled.prepare_backward`), at most :data:`KEEP` of them: a call that repeats
+"""``method="numba"`` calls kept by signature (:func:`kept_call`; made by :func:`poolkit.compiled.prepare`
+and :func:`~poolkit.compiled.prepare_backward`), at most :data:`KEPT_MAX` of them: a call that repeats
 one (the same options, and arrays of the same shapes and dtypes, C-contiguous) skips checking and
-planning, which it passed before, and goes straight to its kernel, on numba's threads of the moment.
-None: a signature whose calls cannot be kept."""
-KEEP = 256
+planning, which it passed before, and goes straight to its kernel (with the split of the work
+among threads made when it was kept). None: a signature whose calls cannot be kept."""
+KEPT_MAX = 256
 
 
-def signature(method, arrays, *args):
-    """The key in :data:`KEPT` of a call on ``arrays`` with ``args``, or None if it cannot be kept:
-    another method, an array that is not a C-contiguous ndarray, or an argument not of
+def kept_call(method, arrays, *args):
+    """``(key, kept)``: the key in :data:`KEPT` of a call on ``arrays`` with ``args`` and the call
+    kept under it (None if none is). The key is None if the call cannot be kept: another method,
+    an array that is not a C-contiguous ndarray, or an argument not of
     :func:`~poolkit.geometry.plain` types (their types are in the key, so that 2 and 2.0, or 1 and
     True, never share one)."""
     if (method != "numba" or not all(type(a) is np.ndarray and a.flags.c_contiguous for a in arrays)
             or not all(map(plain, args))):
-        return None
-    return tuple((a.shape, a.dtype) for a in arrays), args, tuple(map(type, args))
+        return None, None
+    key = tuple((a.shape, a.dtype) for a in arrays), args, tuple(map(type, args))
+    return key, KEPT.get(key)
 
 
 def keep(key, make):
-    """Keep ``make()`` (a kept call, or None) under ``key`` (the oldest out past :data:`KEEP`); once."""
+    """Keep ``make()`` (a kept call, or None) under ``key`` (the oldest out past :data:`KEPT_MAX`); once."""
     if key is not None and key not in KEPT:
-        if len(KEPT) >= KEEP:
-            del KEPT[next(iter(KEPT))]
+        if len(KEPT) >= KEPT_MAX:
+            KEPT.pop(next(iter(KEPT), None), None)
         KEPT[key] = make()
 
 

@@ -154,7 +154,8 @@ def test_repeated_layer_backward_takes_the_kept_kernel_call(cfg, threads, monkey
     assert {2, 3} <= {len(key[0]) for key, kept in poolkit.plan.KEPT.items() if kept}   # (grad, x[, positions])
 
 
-def test_a_kept_call_computes_afresh_into_a_new_array():
+def test_a_kept_call_computes_afresh_into_a_new_array(monkeypatch):
+    monkeypatch.setattr(poolkit.plan, "KEPT", {})
     x = make_input(17, (2, 3, 8, 8), "float64", "normal")
     first = poolkit.avg_pool2d(x, 2, method="numba")
     key = next(reversed(poolkit.plan.KEPT))
@@ -177,7 +178,8 @@ def test_calls_that_cannot_be_kept_still_run():
         poolkit.max_pool2d(x, 2, method="numbah")
 
 
-def test_kept_signatures_tell_equal_values_of_other_types_apart():
+def test_kept_signatures_tell_equal_values_of_other_types_apart(monkeypatch):
+    monkeypatch.setattr(poolkit.plan, "KEPT", {})
     x = make_input(19, (1, 2, 4, 4), "float32", "normal")
     for _ in range(2):
         poolkit.max_pool2d(x, 1, method="numba")
@@ -191,7 +193,7 @@ def test_kept_signatures_tell_equal_values_of_other_types_apart():
 
 
 def test_at_most_keep_calls_are_kept(monkeypatch):
-    monkeypatch.setattr(poolkit.plan, "KEEP", 3)
+    monkeypatch.setattr(poolkit.plan, "KEPT_MAX", 3)
     monkeypatch.setattr(poolkit.plan, "KEPT", {})
     for n in range(1, 6):
         poolkit.max_pool1d(np.zeros((1, 1, 2 * n), np.float32), 2, method="numba")
