@@ -39,6 +39,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")       # PyTorch's AVX2 kernels on any processor,
+os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")        # as the Makefile: the same bits everywhere
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
