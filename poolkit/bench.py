@@ -446,7 +446,8 @@ def machine():
             "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "threads": {"numpy": 1}, "environment": {
                 k: os.environ[k] for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS",
-                                           "TF_NUM_INTRAOP_THREADS") if k in os.environ}}
+                                           "TF_NUM_INTRAOP_THREADS", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+                if k in os.environ}}
     return info
 
 
@@ -465,6 +466,7 @@ def run(shapes="ABCDE", repeat=7, quick=False, frameworks=("torch", "tf"), progr
     if "torch" in frameworks:
         import torch
         info["torch"] = torch.__version__
+        info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()   # AVX512, AVX2, ...
         info["threads"]["torch"] = torch.get_num_threads()
     if "tf" in frameworks:
         with _quiet_stderr():
