@@ -277,9 +277,10 @@ def window_sum(x, axes, divisor=None):
 def prepare(p, op, with_idx=False):
     """Plan ``p``'s forward pass as one kernel call made once, for calls that repeat its signature
     (:func:`poolkit.plan.kept_call`): ``op`` is ``"max"``, ``"min"`` (values, and indices if
-    ``with_idx``) or ``"avg"`` (``p.divisor`` divides; ``with_idx`` unused). Returns ``kept``, with ``kept(x)`` the
-    result in the caller's layout, for any ``x`` shaped, typed and laid out (C-contiguous) as
-    ``p``'s; or None where that call cannot take such an ``x`` as it is (:func:`_direct`)."""
+    ``with_idx``) or ``"avg"`` (``p.divisor`` divides; ``with_idx`` unused). Returns ``kept``,
+    with ``kept(x)`` the result in the caller's layout, for any ``x`` shaped, typed and laid out
+    (C-contiguous) as ``p``'s; or None where that call cannot take such an ``x`` as it is
+    (:func:`_direct`)."""
     run = _direct(p, p.x, op == "avg")
     if run is None:
         return None
